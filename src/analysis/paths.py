@@ -1,0 +1,33 @@
+"""Where the project's folders are. ``SANGAKU_ROOT`` overrides the root (tests use it for scratch copies)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """Return the project root: ``$SANGAKU_ROOT`` if set, else the checkout this package lives in."""
+    env = os.environ.get("SANGAKU_ROOT")
+    if env:
+        return Path(env).resolve()
+    return Path(__file__).resolve().parents[2]
+
+
+def raw_dir() -> Path:
+    """``data/raw``: immutable source files plus ``manifest.json``."""
+    return project_root() / "data" / "raw"
+
+
+def processed_dir() -> Path:
+    """``data/processed``: built by ``analysis data``; never edited by hand."""
+    return project_root() / "data" / "processed"
+
+
+def output_dir() -> Path:
+    """``output``: executed notebooks, figures, tables and the HTML site."""
+    return Path(os.environ.get("SANGAKU_OUTPUT", project_root() / "output")).resolve()
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"
