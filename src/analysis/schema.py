@@ -24,7 +24,7 @@ from .errors import DataFileError
 TIDY_COLUMNS: dict[str, str] = {
     "entity": "string",
     "entity_type": "string",
-    "year": "int64",
+    "year": "Int64",  # nullable: <NA> only where the source states no year (year_type "unknown")
     "year_type": "string",
     "indicator": "string",
     "unit": "string",
@@ -115,5 +115,8 @@ def validate_tidy(df: pd.DataFrame, name: str) -> pd.DataFrame:
     flags = set("".join(df["flags"].unique()))
     if flags - STATUS_FLAGS:
         raise DataFileError(where, f"unknown status flag(s) {sorted(flags - STATUS_FLAGS)}", column="flags")
+    no_year = df["year"].isna()
+    if (no_year & (df["year_type"] != "unknown")).any():
+        raise DataFileError(where, "missing year with a known year_type", column="year")
     check_unique(df, TIDY_KEY, where, row_offset=0)
     return df

@@ -1,0 +1,1 @@
+"""One module per deck figure: data preparation (testable) and the plot, called by the figure notebooks."""

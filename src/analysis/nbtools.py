@@ -1,0 +1,80 @@
+"""Notebook helpers: execute a notebook in the project kernel and store it without volatile metadata.
+
+``python -m analysis.nbtools commit notebooks/NAME.ipynb ...`` re-executes notebooks in place with their default
+parameters and strips timestamps, durations and papermill bookkeeping, so the committed file changes only
+when its content does. nbval then re-executes the committed notebooks in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+from pathlib import Path
+
+import nbformat
+
+from . import io
+
+KERNEL_NAME = "sangaku"
+KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python (sangaku)", "language": "python"}
+
+
+def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Remove execution timestamps, durations, papermill metadata and widget state; fix the kernelspec."""
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = {"name": "python"}
+    count = 0
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("ExecuteTime", None)
+        if cell.cell_type == "code":
+            count += 1
+            cell.execution_count = count
+            for out in cell.get("outputs", []):
+                if "execution_count" in out:
+                    out["execution_count"] = count
+                out.get("metadata", {}).pop("execution", None)
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 600) -> nbformat.NotebookNode:
+    """Execute ``nb`` in the ``sangaku`` kernel with working directory ``cwd``."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL_NAME, resources={"metadata": {"path": str(cwd)}})
+    client.execute()
+    return nb
+
+
+def commit(path: Path) -> None:
+    """Execute a notebook in place with default parameters and store it stripped (atomic write)."""
+    nb = nbformat.read(path, as_version=4)
+    nb = execute(nb, path.parent)
+    io.write_text(path, nbformat.writes(strip_volatile(nb)) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m analysis.nbtools")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("commit", help="execute notebooks in place (default parameters) and strip volatile metadata")
+    c.add_argument("notebooks", nargs="+", type=Path)
+    s = sub.add_parser("strip", help="only strip volatile metadata")
+    s.add_argument("notebooks", nargs="+", type=Path)
+    args = p.parse_args(argv)
+    for nbpath in args.notebooks:
+        if args.cmd == "commit":
+            commit(nbpath)
+        else:
+            nb = nbformat.read(nbpath, as_version=4)
+            io.write_text(nbpath, nbformat.writes(strip_volatile(nb)) + "\n")
+        print(f"{args.cmd}: {nbpath.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
