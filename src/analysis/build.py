@@ -21,6 +21,7 @@ from .schema import validate_tidy
 # source folder -> module in analysis.sources. A module may define ``panels(tidy) -> {name: frame}``.
 SOURCE_MODULES: dict[str, str] = {
     "oecd_msti": "analysis.sources.msti",
+    "cincera1997": "analysis.sources.cincera",
 }
 
 
