@@ -140,6 +140,20 @@ def find_file(raw_dir: Path) -> Path:
     return files[0]
 
 
+def _check_complete(path: Path) -> None:
+    """A plain CSV must end with a line break; otherwise its last row was cut off (gzip checks its own CRC)."""
+    if path.suffix == ".gz":
+        return
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        if fh.tell() == 0:
+            raise DataFileError(path, "file is empty")
+        fh.seek(-1, 2)
+        if fh.read(1) != b"\n":
+            raise DataFileError(path, "file does not end with a line break: truncated download?",
+                                hint="download the export again")
+
+
 def read_raw(path: Path) -> pd.DataFrame:
     """Read an SDMX-CSV MSTI export as strings, code columns only, with structure checks."""
     try:
@@ -150,6 +164,7 @@ def read_raw(path: Path) -> pd.DataFrame:
         raise DataFileError(path, "file is empty") from exc
     except (pd.errors.ParserError, OSError, EOFError) as exc:
         raise DataFileError(path, f"cannot be parsed as CSV: {exc}") from exc
+    _check_complete(path)
     raw_cols = list(head.columns)
     if len(raw_cols) == 1 and (";" in raw_cols[0] or "\t" in raw_cols[0]):
         raise DataFileError(path, "wrong delimiter: one column only; SDMX-CSV is comma-separated",
