@@ -1,0 +1,306 @@
+"""Cluster-robust inference: CR1 OLS fits and the wild cluster restricted (WCR) bootstrap.
+
+Two entry points, shared by every regression family:
+
+- ``cluster_ols(formula, data, cluster)``: OLS with the CR1 cluster-robust covariance (the Stata/statsmodels
+  small-sample factor G/(G-1)·(N-1)/(N-K)) and t(G-1) reference distribution for tests and intervals.
+- ``wild_cluster_bootstrap(formula_or_design, data, cluster, term, reps=999, seed=..., weights="webb")``:
+  p-value and confidence interval for one coefficient by the wild cluster bootstrap-t with the null imposed
+  (WCR, Cameron, Gelbach & Miller 2008, REStat 90(3); implementation after Roodman, MacKinnon, Nielsen & Webb
+  2019, Stata Journal 19(1), "Fast and wild"). The interval inverts the bootstrap test: it is the set of null
+  values that the test does not reject, with the same draws for every null value.
+
+Why WCR: with few clusters (roughly G < 50, or very unequal cluster sizes) CR1 t-tests over-reject; the WCR
+bootstrap-t is the standard fix. With few clusters use Webb's six-point weights (Rademacher weights allow only
+2^G distinct draws). When 2^G <= reps and weights="rademacher", every sign vector is enumerated once
+(deterministic, no seed needed) — as boottest does.
+
+The bootstrap works on the Frisch-Waugh-Lovell partialled model, so fixed effects written as ``C(id)`` dummies
+are handled exactly; cost per draw is O(G^2), not O(N·K).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import patsy
+import statsmodels.formula.api as smf
+from scipy import stats
+
+from ..errors import ParameterError
+
+WEIGHTS = ("webb", "rademacher")
+DEFAULT_SEED = 20261129
+# A bootstrap t equal to the observed t up to rounding counts as "at least as extreme" (the all-ones draw
+# reproduces the sample exactly and must count, as in a randomization test).
+_TIE_RTOL = 1e-9
+
+
+@dataclass(frozen=True)
+class ClusterFit:
+    """A CR1 OLS fit. ``result`` is the statsmodels results object (``use_t`` with G-1 degrees of freedom)."""
+
+    result: object
+    n_obs: int
+    n_clusters: int
+    cluster: str
+
+    def row(self, term: str, level: float = 0.95) -> dict:
+        """Estimate, standard error, interval, p-value, N and G of one term, in the results-layout keys."""
+        r = self.result
+        if term not in r.params.index:
+            raise ParameterError("term", term, "not a regressor of this model",
+                                 [t for t in r.params.index if not t.startswith("C(")])
+        ci = r.conf_int(alpha=1 - level).loc[term]
+        return {"term": term, "estimate": float(r.params[term]), "std_error": float(r.bse[term]),
+                "ci_low": float(ci.iloc[0]), "ci_high": float(ci.iloc[1]), "p_value": float(r.pvalues[term]),
+                "n_obs": self.n_obs, "n_clusters": self.n_clusters,
+                "inference": f"CR1 clustered by {self.cluster}, t({self.n_clusters - 1})"}
+
+
+@dataclass(frozen=True)
+class WildBootstrap:
+    """Result of ``wild_cluster_bootstrap``. ``p_value`` tests ``term == null``; ``ci`` inverts that test."""
+
+    term: str
+    estimate: float
+    std_error: float  # CR1
+    t_stat: float  # (estimate - null) / CR1 se
+    null: float
+    p_value: float
+    ci: tuple[float, float]
+    level: float
+    reps: int  # draws actually used (2^G when Rademacher weights are enumerated)
+    weights: str
+    seed: int | None
+    enumerated: bool
+    n_obs: int
+    n_clusters: int
+
+    def __iter__(self):
+        """Unpack as ``p_value, ci = wild_cluster_bootstrap(...)``."""
+        return iter((self.p_value, self.ci))
+
+    @property
+    def inference(self) -> str:
+        how = "all sign vectors" if self.enumerated else f"{self.reps} draws, seed {self.seed}"
+        return f"WCR bootstrap-t, {self.weights} weights, {how}, clustered ({self.n_clusters} clusters)"
+
+
+def _cluster_codes(data: pd.DataFrame, cluster: str | Sequence, n: int, index: pd.Index | None) -> np.ndarray:
+    if isinstance(cluster, str):
+        if cluster not in data.columns:
+            raise ParameterError("cluster", cluster, "not a column of the data", list(map(str, data.columns)))
+        col = data[cluster]
+        if index is not None:
+            col = col.loc[index]
+        values = col
+    else:
+        values = pd.Series(np.asarray(cluster))
+        if index is not None and len(values) == len(data):
+            values = pd.Series(np.asarray(cluster), index=data.index).loc[index]
+    if len(values) != n:
+        raise ParameterError("cluster", f"<{len(values)} values>", f"needs one value per observation ({n})")
+    if pd.isna(values).any():
+        raise ParameterError("cluster", cluster if isinstance(cluster, str) else "<array>",
+                             "has missing values in the estimation sample")
+    codes, _ = pd.factorize(pd.Series(np.asarray(values)), sort=True)
+    return codes.astype(np.int64)
+
+
+def cluster_ols(formula: str, data: pd.DataFrame, cluster: str) -> ClusterFit:
+    """OLS of ``formula`` on ``data`` with CR1 standard errors clustered by the column ``cluster``.
+
+    Rows with a missing value in any model variable are dropped (as patsy does); the cluster column must be
+    complete on the remaining rows. Tests and intervals use t(G-1), G = number of clusters.
+    """
+    if cluster not in data.columns:
+        raise ParameterError("cluster", cluster, "not a column of the data", list(map(str, data.columns)))
+    model = smf.ols(formula, data)
+    used = model.data.row_labels if model.data.row_labels is not None else data.index
+    groups = _cluster_codes(data, cluster, len(used), pd.Index(used))
+    g = int(groups.max()) + 1 if len(groups) else 0
+    if g < 2:
+        raise ParameterError("cluster", cluster, f"needs at least 2 clusters in the sample (found {g})")
+    res = model.fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": True, "df_correction": True},
+                    use_t=True)
+    return ClusterFit(result=res, n_obs=int(res.nobs), n_clusters=g, cluster=cluster)
+
+
+def _design(formula_or_design, data: pd.DataFrame, term: str):
+    """(y, x, W, row index) from a formula or a (y, X) pair; x is the ``term`` column, W the others."""
+    if isinstance(formula_or_design, str):
+        y_df, X_df = patsy.dmatrices(formula_or_design, data, return_type="dataframe", NA_action="drop")
+        y = y_df.iloc[:, 0].to_numpy(dtype=float)
+    else:
+        try:
+            y_in, X_df = formula_or_design
+        except (TypeError, ValueError) as exc:
+            raise ParameterError("formula_or_design", type(formula_or_design).__name__,
+                                 "give a patsy formula or a (y, X) pair with X a DataFrame") from exc
+        if not isinstance(X_df, pd.DataFrame):
+            raise ParameterError("formula_or_design", type(X_df).__name__, "X must be a pandas DataFrame")
+        y = np.asarray(y_in, dtype=float)
+        if y.ndim != 1 or len(y) != len(X_df):
+            raise ParameterError("formula_or_design", f"y of shape {y.shape}", f"y must be 1-D with {len(X_df)} rows")
+        if not (np.isfinite(y).all() and np.isfinite(X_df.to_numpy(dtype=float)).all()):
+            raise ParameterError("formula_or_design", "(y, X)", "contains missing or infinite values")
+    if term not in X_df.columns:
+        raise ParameterError("term", term, "not a column of the design",
+                             [c for c in X_df.columns if not str(c).startswith("C(")])
+    x = X_df[term].to_numpy(dtype=float)
+    W = X_df.drop(columns=[term]).to_numpy(dtype=float)
+    return y, x, W, X_df.index
+
+
+def draw_weights(n_clusters: int, reps: int, weights: str = "webb", seed: int | None = DEFAULT_SEED
+                 ) -> tuple[np.ndarray, bool]:
+    """Cluster weights as a (G, B) array, and whether they are a full enumeration.
+
+    ``rademacher``: ±1 with probability 1/2; if 2^G <= reps all 2^G sign vectors are returned instead of random
+    draws. ``webb``: ±sqrt(1/2), ±1, ±sqrt(3/2), each with probability 1/6 (Webb 2013/2023).
+    """
+    if weights not in WEIGHTS:
+        raise ParameterError("weights", weights, "unknown bootstrap weight distribution", WEIGHTS)
+    if not isinstance(reps, (int, np.integer)) or reps < 99:
+        raise ParameterError("reps", reps, "must be an integer >= 99")
+    if weights == "rademacher" and n_clusters <= 20 and 2 ** n_clusters <= reps:
+        signs = np.array(list(itertools.product((1.0, -1.0), repeat=n_clusters))).T
+        return signs, True
+    rng = np.random.default_rng(seed)
+    if weights == "rademacher":
+        return rng.choice(np.array([-1.0, 1.0]), size=(n_clusters, reps)), False
+    six = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+    return rng.choice(six, size=(n_clusters, reps)), False
+
+
+def _group_sum(values: np.ndarray, codes: np.ndarray, g: int) -> np.ndarray:
+    """Sum the rows of ``values`` (n, k) within clusters -> (G, k)."""
+    out = np.zeros((g, values.shape[1]))
+    np.add.at(out, codes, values)
+    return out
+
+
+class _WCR:
+    """Precomputed pieces of the partialled model y~ = b x~ + e (FWL on W), cluster codes and draws."""
+
+    def __init__(self, y, x, W, codes, V):
+        self.codes, self.V = codes, V
+        self.G = int(codes.max()) + 1
+        self.n = len(y)
+        if W.shape[1]:
+            coef_y, *_ = np.linalg.lstsq(W, y, rcond=None)
+            coef_x, *_ = np.linalg.lstsq(W, x, rcond=None)
+            self.yt, self.xt = y - W @ coef_y, x - W @ coef_x
+            self.WtW_pinv = np.linalg.pinv(W.T @ W)
+            rank_w = np.linalg.matrix_rank(W)
+        else:
+            self.yt, self.xt = y.copy(), x.copy()
+            self.WtW_pinv = np.zeros((0, 0))
+            rank_w = 0
+        self.W = W
+        self.xx = float(self.xt @ self.xt)
+        if self.xx <= 1e-12 * max(1.0, float(x @ x)):
+            raise ParameterError("term", "<term>", "is collinear with the other regressors (not identified)")
+        self.k = rank_w + 1
+        self.scale = self.G / (self.G - 1) * (self.n - 1) / (self.n - self.k)
+        self.beta = float(self.xt @ self.yt) / self.xx
+        resid = self.yt - self.beta * self.xt
+        score = _group_sum((self.xt * resid)[:, None], codes, self.G)[:, 0]
+        self.se = float(np.sqrt(self.scale * (score @ score)) / self.xx)
+        # x~_g' W_g (W'W)^+  (G, k) and x~_g'x~_g (G,) do not depend on the null value.
+        self.P = _group_sum(W * self.xt[:, None], codes, self.G) @ self.WtW_pinv if W.shape[1] else None
+        self.s = _group_sum((self.xt ** 2)[:, None], codes, self.G)[:, 0]
+
+    def boot_t(self, null: float) -> np.ndarray:
+        """Bootstrap t statistics (B,) for H0: b = null, with restricted residuals u~ = y~ - null·x~."""
+        u = self.yt - null * self.xt
+        a = _group_sum((self.xt * u)[:, None], self.codes, self.G)[:, 0]  # x~_g'u~_g
+        # score_g(v) = x~_g' [M_X (u~∘v)]_g = sum_h M[g,h] v_h
+        M = np.diag(a) - np.outer(self.s / self.xx, a)
+        if self.P is not None:
+            Q = _group_sum(self.W * u[:, None], self.codes, self.G)  # W_h'u~_h  (G, k)
+            M -= self.P @ Q.T
+        num = a @ self.V / self.xx  # b* - null
+        scores = M @ self.V
+        se = np.sqrt(self.scale * np.einsum("gb,gb->b", scores, scores)) / self.xx
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return num / se
+
+    def p_value(self, null: float) -> float:
+        t = (self.beta - null) / self.se
+        tb = np.abs(self.boot_t(null))
+        return float(np.mean(tb >= abs(t) * (1 - _TIE_RTOL)))
+
+
+def _invert(w: _WCR, alpha: float, side: int, tol: float) -> float:
+    """Endpoint of {null : p(null) >= alpha} on one side of the estimate, by bracketing and bisection."""
+    inside = w.beta
+    step = max(w.se, 1e-12)
+    outside = w.beta + side * step
+    for _ in range(60):
+        if w.p_value(outside) < alpha:
+            break
+        inside, outside = outside, w.beta + side * (abs(outside - w.beta) * 2)
+    else:
+        return float(side * np.inf)
+    while abs(outside - inside) > tol:
+        mid = 0.5 * (inside + outside)
+        if w.p_value(mid) >= alpha:
+            inside = mid
+        else:
+            outside = mid
+    return float(0.5 * (inside + outside))
+
+
+def wild_cluster_bootstrap(formula_or_design, data: pd.DataFrame, cluster: str | Sequence, term: str, *,
+                           reps: int = 999, seed: int | None = DEFAULT_SEED, weights: str = "webb",
+                           null: float = 0.0, level: float = 0.95, ci: bool = True) -> WildBootstrap:
+    """Wild cluster restricted bootstrap-t for one coefficient.
+
+    Parameters
+    ----------
+    formula_or_design
+        A patsy formula evaluated on ``data`` (fixed effects as ``C(id)`` dummies), or a pair ``(y, X)`` with
+        ``X`` a DataFrame whose columns include ``term`` (rows aligned with ``data``).
+    cluster
+        Column of ``data`` (or an array, one value per row) defining the clusters.
+    term
+        Name of the coefficient tested (as in the design's columns, e.g. ``"lnrd"`` or ``"a:b"``).
+    reps, seed, weights
+        Number of draws (>= 99), the numpy ``default_rng`` seed, and ``"webb"`` or ``"rademacher"``.
+    null
+        Value of the coefficient under H0 (two-sided test).
+    level, ci
+        Confidence level of the test-inversion interval; ``ci=False`` skips it (``ci`` is then (nan, nan)).
+
+    Returns a ``WildBootstrap``; ``p_value, ci = wild_cluster_bootstrap(...)`` also works.
+    """
+    if not (0 < level < 1):
+        raise ParameterError("level", level, "must lie in (0, 1)")
+    y, x, W, index = _design(formula_or_design, data, term)
+    codes = _cluster_codes(data, cluster, len(y), index if isinstance(formula_or_design, str) else None)
+    G = int(codes.max()) + 1 if len(codes) else 0
+    if G < 2:
+        raise ParameterError("cluster", cluster if isinstance(cluster, str) else "<array>",
+                             f"needs at least 2 clusters in the sample (found {G})")
+    V, enumerated = draw_weights(G, reps, weights, seed)
+    w = _WCR(y, x, W, codes, V)
+    p = w.p_value(null)
+    interval = (float("nan"), float("nan"))
+    if ci:
+        alpha = 1 - level
+        tol = 1e-6 * w.se
+        interval = (_invert(w, alpha, -1, tol), _invert(w, alpha, +1, tol))
+    return WildBootstrap(term=term, estimate=w.beta, std_error=w.se, t_stat=(w.beta - null) / w.se, null=null,
+                         p_value=p, ci=interval, level=level, reps=V.shape[1], weights=weights,
+                         seed=None if enumerated else seed, enumerated=enumerated, n_obs=len(y), n_clusters=G)
+
+
+def t_pvalue(t: float, df: int) -> float:
+    """Two-sided p-value of a t statistic with ``df`` degrees of freedom."""
+    return float(2 * stats.t.sf(abs(t), df))
