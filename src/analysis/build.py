@@ -21,6 +21,9 @@ from .schema import validate_tidy
 # source folder -> module in analysis.sources. A module may define ``panels(tidy) -> {name: frame}``.
 SOURCE_MODULES: dict[str, str] = {
     "oecd_msti": "analysis.sources.msti",
+    "pwt": "analysis.sources.pwt",
+    "worldbank_wdi": "analysis.sources.wdi",
+    "ncses_sei": "analysis.sources.ncses_sei",
     "cincera1997": "analysis.sources.cincera",
 }
 
