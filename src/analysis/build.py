@@ -25,6 +25,7 @@ SOURCE_MODULES: dict[str, str] = {
     "worldbank_wdi": "analysis.sources.wdi",
     "ncses_sei": "analysis.sources.ncses_sei",
     "cincera1997": "analysis.sources.cincera",
+    "ehs2013_rdspillovers": "analysis.sources.ehs",
 }
 
 
