@@ -26,6 +26,8 @@ SOURCE_MODULES: dict[str, str] = {
     "ncses_sei": "analysis.sources.ncses_sei",
     "cincera1997": "analysis.sources.cincera",
     "ehs2013_rdspillovers": "analysis.sources.ehs",
+    "japan": "analysis.sources.japan",
+    "ncses_autm": "analysis.sources.ncses_autm",
 }
 
 
