@@ -1,0 +1,430 @@
+"""Deck figure 1: growth of business-enterprise researchers by country, index (base year = 100).
+
+The deck's chart (各国の企業における研究者の伸び, 2011年を100とした場合の指数) was drawn by METI from NISTEP
+「科学技術指標2024」, itself based on OECD data. We rebuild it from OECD MSTI (series ``B_RS.FTE._Z._Z``,
+business-enterprise researchers in full-time equivalents). The index is ``value / value[base_year] * 100`` per
+country on the published levels; a missing year stays missing (the line breaks), nothing is bridged.
+
+OECD status flags travel with every point: ``B`` (break in series) gets a distinct marker and a label,
+``E``/``P`` (estimate/provisional) open markers, ``D`` (definition differs) a per-country line in the note.
+
+The helpers for parameter checking and flag handling here are shared with :mod:`herd_business_share`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, Iterable
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .. import labels, paths, plotting
+from ..errors import ParameterError
+from ..sources import msti
+
+STEM = "fig01_business_researchers_index"
+DATA_NAME = "oecd_msti"
+DEFAULT_COUNTRIES = ["JPN", "USA", "DEU", "FRA", "GBR", "CHN", "KOR"]
+DEFAULT_BASE_YEAR = 2011
+DEFAULT_START_YEAR = 2011
+# Researcher head-count series in FTE that the index can be drawn for (MEASURE codes, unit FTE).
+MEASURES = ("B_RS", "T_RS", "H_RS", "G_RS")
+DEFAULT_MEASURE = "B_RS"
+PARAMS = ("countries", "base_year", "start_year", "end_year", "measure", "lang", "output_dir")
+
+SOURCE_EN = ("Source: OECD, Main Science and Technology Indicators (MSTI), DSD_MSTI@DF_MSTI, "
+             "extract consistent with the March 2025 edition")
+SOURCE_JA = ("出典：OECD「Main Science and Technology Indicators (MSTI)」（DSD_MSTI@DF_MSTI、"
+             "2025年3月版に相当する抽出データ）")
+# width of a note line in em at the note's font size, for the default 11-inch-wide figure
+NOTE_EM = 68.0
+FLAG_TEXT = {
+    "B": ("break in series", "系列の断層"),
+    "E": ("estimate", "推計値"),
+    "P": ("provisional", "暫定値"),
+    "D": ("definition differs", "定義が異なる"),
+}
+
+
+# ---------------------------------------------------------------- shared helpers (also used by fig 3/4)
+def year_ranges(years: Iterable[int]) -> str:
+    """Compact list of years: [1981, 1983, 1991, 1992, 1993] -> '1981, 1983, 1991-1993'."""
+    ys = sorted({int(y) for y in years})
+    if not ys:
+        return "none"
+    parts: list[str] = []
+    start = prev = ys[0]
+    for y in ys[1:] + [None]:  # type: ignore[list-item]
+        if y is not None and y == prev + 1:
+            prev = y
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if y is not None:
+            start = prev = y
+    return ", ".join(parts)
+
+
+def _em(ch: str) -> float:
+    """Approximate advance width of a character in em (CJK full width 1, Latin about 0.55)."""
+    return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.55
+
+
+def wrap_note(text: str, width_em: float = NOTE_EM) -> str:
+    """Wrap a note for ``plotting.add_note`` by rendered width, not by character count.
+
+    ``textwrap`` only breaks at spaces, which leaves Japanese lines (no spaces) badly ragged; here a line may
+    break before any full-width character or at a space, and Latin words are kept whole.
+    """
+    out: list[str] = []
+    for para in text.split("\n"):
+        tokens = re.findall(r"[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+|\s+", para)
+        line, w = "", 0.0
+        for tok in tokens:
+            tw = sum(_em(c) for c in tok)
+            if line and w + tw > width_em and not tok.isspace():
+                out.append(line.rstrip())
+                line, w = "", 0.0
+            if not line and tok.isspace():
+                continue
+            line += tok
+            w += tw
+        out.append(line.rstrip())
+    return "\n".join(out)
+
+
+def add_note(fig: plt.Figure, text: str, width_em: float = NOTE_EM) -> None:
+    """``plotting.add_note`` with the note pre-wrapped by ``wrap_note`` (its own wrapping then does nothing)."""
+    plotting.add_note(fig, wrap_note(text, width_em), width=10_000)
+
+
+def check_keys(params: dict[str, Any], allowed: Iterable[str]) -> None:
+    """Reject unknown parameter names (a typo would otherwise be silently ignored)."""
+    allowed = list(allowed)
+    for key in params:
+        if key not in allowed:
+            raise ParameterError(key, params[key], "unknown parameter", allowed)
+
+
+def check_int(name: str, value: Any) -> int:
+    """An integer parameter (a year); bools and non-integral numbers are rejected."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ParameterError(name, value, "must be an integer year")
+    return int(value)
+
+
+def check_countries(countries: Any, have: Iterable[str], series: str) -> list[str]:
+    """A non-empty list of distinct area codes, each with data in ``series`` (codes listed on error)."""
+    have = sorted(set(have))
+    if isinstance(countries, str) or not isinstance(countries, (list, tuple)):
+        raise ParameterError("countries", countries, "must be a list of area codes, e.g. ['JPN', 'USA']", have)
+    if not countries:
+        raise ParameterError("countries", countries, "empty selection: give at least one area code", have)
+    out: list[str] = []
+    for c in countries:
+        if not isinstance(c, str):
+            raise ParameterError("countries", c, "area codes are strings", have)
+        if c not in labels.AREAS:
+            raise ParameterError("countries", c, "unknown area code", have)
+        if c not in have:
+            raise ParameterError("countries", c, f"no data for this area in series {series}", have)
+        if c in out:
+            raise ParameterError("countries", countries, f"{c} is listed twice")
+        out.append(c)
+    return out
+
+
+def resolve_output_dir(output_dir: str | Path, kind: str, stem: str) -> Path:
+    """``output_dir`` if given, else ``<output>/<kind>/<stem>`` (kind = 'figures' or 'tables')."""
+    if output_dir:
+        return Path(output_dir)
+    return paths.output_dir() / kind / stem
+
+
+def relative(path: Path) -> str:
+    """A path shown relative to the project root when it lies inside it (keeps notebook output portable)."""
+    try:
+        return Path(path).resolve().relative_to(paths.project_root()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def flag_columns(flags: pd.Series) -> pd.DataFrame:
+    """Booleans ``break``/``estimate``/``provisional``/``definition_differs`` from an OECD flags string column."""
+    f = flags.fillna("").astype(str)
+    return pd.DataFrame({
+        "break": f.str.contains("B", regex=False),
+        "estimate": f.str.contains("E", regex=False),
+        "provisional": f.str.contains("P", regex=False),
+        "definition_differs": f.str.contains("D", regex=False),
+    }, index=flags.index)
+
+
+def complete_grid(sub: pd.DataFrame, countries: list[str], start: int, end: int) -> pd.DataFrame:
+    """One row per country x year in [start, end]; years without an observation get NaN value and ''
+    flags, and a ``status``: 'observed', 'gap' (inside the country's observed span), 'before_first' or
+    'after_last' (outside it). Nothing is filled in."""
+    grid = pd.MultiIndex.from_product([countries, range(start, end + 1)], names=["entity", "year"])
+    s = sub[["entity", "year", "value", "flags"]].copy()
+    s["year"] = s["year"].astype("int64")
+    out = s.set_index(["entity", "year"]).reindex(grid).reset_index()
+    out["flags"] = out["flags"].fillna("").astype(str)
+    observed = out["value"].notna()
+    first = out[observed].groupby("entity")["year"].min()
+    last = out[observed].groupby("entity")["year"].max()
+    f = out["entity"].map(first)
+    la = out["entity"].map(last)
+    status = np.where(observed, "observed",
+                      np.where(f.isna() | (out["year"] < f), "before_first",
+                               np.where(out["year"] > la, "after_last", "gap")))
+    out["status"] = status
+    return out
+
+
+def flag_notes(frame: pd.DataFrame, lang: str, value_col: str = "value") -> list[str]:
+    """Lines of the note listing flagged observations per country (only points that are drawn)."""
+    lines: list[str] = []
+    shown = frame[frame[value_col].notna()]
+    for code in dict.fromkeys(shown["entity"]):
+        rows = shown[shown["entity"] == code]
+        parts = []
+        for flag in ("B", "E", "P", "D"):
+            ys = rows.loc[rows["flags"].str.contains(flag, regex=False), "year"]
+            if len(ys):
+                what = labels.text(FLAG_TEXT[flag][0], FLAG_TEXT[flag][1], lang)
+                parts.append(f"{what} ({flag}) {year_ranges(ys)}")
+        if parts:
+            sep = "; " if lang == "en" else "；"
+            lines.append(f"{labels.area_name(code, lang)}: " + sep.join(parts))
+    return lines
+
+
+def draw_series(ax: plt.Axes, frame: pd.DataFrame, ycol: str, lang: str) -> None:
+    """One line per country from a ``complete_grid``-style frame with flag booleans.
+
+    NaN rows stay in the series so the line breaks at a gap. Filled dots = plain observations, open dots =
+    estimate/provisional, black-edged diamond labelled 'B' = break in series; a series that stops before the
+    last year of the frame is labelled 'to YYYY'.
+    """
+    end = int(frame["year"].max())
+    for code in dict.fromkeys(frame["entity"]):
+        f = frame[frame["entity"] == code].sort_values("year")
+        col = plotting.color(code)
+        ax.plot(f["year"], f[ycol], color=col, lw=2.4, label=labels.area_name(code, lang), zorder=2)
+        obs = f[f[ycol].notna()]
+        if obs.empty:
+            continue
+        plain = obs[~(obs["estimate"] | obs["provisional"] | obs["break"])]
+        ax.plot(plain["year"], plain[ycol], "o", color=col, ms=5, zorder=3)
+        ep = obs[(obs["estimate"] | obs["provisional"]) & ~obs["break"]]
+        ax.plot(ep["year"], ep[ycol], "o", mfc="white", mec=col, mew=1.8, ms=7, zorder=4)
+        br = obs[obs["break"]]
+        ax.plot(br["year"], br[ycol], "D", mfc=col, mec="black", mew=1.5, ms=9, zorder=5)
+        for y, v in zip(br["year"], br[ycol]):
+            ax.annotate("B", (y, v), xytext=(0, 9), textcoords="offset points", ha="center", fontsize=12,
+                        zorder=6)
+        last_year, last_value = int(obs["year"].iloc[-1]), obs[ycol].iloc[-1]
+        if last_year < end:
+            ax.annotate(labels.text(f"to {last_year}", f"{last_year}年まで", lang),
+                        (last_year, last_value), xytext=(4, 12), textcoords="offset points",
+                        va="bottom", ha="center", fontsize=11, color=col, zorder=6,
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+
+
+def year_ticks(start: int, end: int) -> list[int]:
+    """Readable x ticks: every year for short spans, every 2nd or 5th year for long ones."""
+    span = end - start
+    step = 1 if span <= 14 else 2 if span <= 28 else 5
+    first = start if step < 5 else start + (-start) % 5
+    return list(range(first, end + 1, step))
+
+
+def flag_legend(ax: plt.Axes, frame: pd.DataFrame, ycol: str, lang: str) -> None:
+    """Legend of countries plus the flag markers that actually appear, outside the axes on the right."""
+    from matplotlib.lines import Line2D
+
+    handles, names = ax.get_legend_handles_labels()
+    shown = frame[ycol].notna()
+    if ((frame["estimate"] | frame["provisional"]) & shown).any():
+        handles.append(Line2D([], [], ls="", marker="o", mfc="white", mec="#333333", mew=1.8, ms=7))
+        names.append(labels.text("estimate / provisional (E/P)", "推計値・暫定値（E/P）", lang))
+    if (frame["break"] & shown).any():
+        handles.append(Line2D([], [], ls="", marker="D", mfc="#999999", mec="black", mew=1.5, ms=9))
+        names.append(labels.text("break in series (B)", "系列の断層（B）", lang))
+    ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=13)
+
+
+# ---------------------------------------------------------------- figure 1
+def series_key(measure: str) -> str:
+    """Tidy indicator of a researcher series in FTE."""
+    return msti.series_key(measure, "FTE")
+
+
+def validate_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) -> None:
+    """Check figure-1 parameters before any work; raise ``ParameterError`` naming the first bad one.
+
+    ``params`` may hold any of ``countries, base_year, start_year, end_year (None = latest), measure, lang,
+    output_dir``; missing ones take the defaults. The data are read from ``data/processed`` unless given.
+    """
+    check_keys(params, PARAMS)
+    labels.check_lang(params.get("lang", "ja"))
+    measure = params.get("measure", DEFAULT_MEASURE)
+    if measure not in MEASURES:
+        raise ParameterError("measure", measure, "not a researcher series this figure supports", MEASURES)
+    od = params.get("output_dir", "")
+    if not isinstance(od, (str, Path)):
+        raise ParameterError("output_dir", od, "must be a path string ('' = default output folder)")
+    if tidy is None:
+        from .. import data
+        tidy = data.load(DATA_NAME)
+    key = series_key(measure)
+    sub = tidy[tidy["indicator"] == key]
+    countries = check_countries(params.get("countries", DEFAULT_COUNTRIES), sub["entity"], key)
+    sub = sub[sub["entity"].isin(countries)]
+    lo, hi = int(sub["year"].min()), int(sub["year"].max())
+    start = check_int("start_year", params.get("start_year", DEFAULT_START_YEAR))
+    end_raw = params.get("end_year")
+    end = hi if end_raw is None else check_int("end_year", end_raw)
+    base = check_int("base_year", params.get("base_year", DEFAULT_BASE_YEAR))
+    valid = list(range(lo, hi + 1))
+    if not lo <= start <= hi:
+        raise ParameterError("start_year", start, f"outside the years with data for {', '.join(countries)}", valid)
+    if not lo <= end <= hi:
+        raise ParameterError("end_year", end, f"outside the years with data for {', '.join(countries)}", valid)
+    if start > end:
+        raise ParameterError("start_year", start, f"after end_year={end}")
+    if not start <= base <= end:
+        raise ParameterError("base_year", base, f"must lie in the plotted range {start}-{end}",
+                             list(range(start, end + 1)))
+    have_base = set(sub.loc[sub["year"] == base, "entity"])
+    missing = [c for c in countries if c not in have_base]
+    if missing:
+        c = missing[0]
+        common = sorted(set.intersection(*(set(sub.loc[sub["entity"] == k, "year"].astype(int))
+                                           for k in countries)))
+        raise ParameterError(
+            "base_year", base,
+            f"{c} ({labels.area_name(c, 'en')}) has no {key} value in {base}; {c} has data for "
+            f"{year_ranges(sub.loc[sub['entity'] == c, 'year'])}. Choose a base year all selected areas have, "
+            "or drop the area", common)
+
+
+def index_frame(tidy: pd.DataFrame, countries: list[str] | None = None, base_year: int = DEFAULT_BASE_YEAR,
+                start_year: int = DEFAULT_START_YEAR, end_year: int | None = None,
+                measure: str = DEFAULT_MEASURE) -> pd.DataFrame:
+    """The data behind figure 1: one row per country x year in [start_year, end_year].
+
+    Columns: entity, year, value (published FTE level), base_value, index (value / base_value * 100, NaN where
+    the year is missing: never interpolated), flags (OECD string), break/estimate/provisional/
+    definition_differs booleans, status (observed / gap / before_first / after_last), indicator.
+    ``end_year=None`` means the latest year any selected country has. Parameters are validated first.
+    """
+    countries = list(DEFAULT_COUNTRIES if countries is None else countries)
+    params = {"countries": countries, "base_year": base_year, "start_year": start_year, "end_year": end_year,
+              "measure": measure}
+    validate_params(params, tidy)
+    key = series_key(measure)
+    sub = msti.select(tidy, measure, "FTE", countries=countries)
+    end = int(sub["year"].max()) if end_year is None else int(end_year)
+    base = sub[sub["year"] == base_year].set_index("entity")["value"]
+    out = complete_grid(sub[(sub["year"] >= start_year) & (sub["year"] <= end)], countries, start_year, end)
+    out["base_value"] = out["entity"].map(base)
+    out["index"] = out["value"] / out["base_value"] * 100.0
+    out = pd.concat([out, flag_columns(out["flags"])], axis=1)
+    out["indicator"] = key
+    cols = ["entity", "year", "value", "base_value", "index", "flags", "break", "estimate", "provisional",
+            "definition_differs", "status", "indicator"]
+    return out[cols]
+
+
+def series_ends(frame: pd.DataFrame) -> pd.DataFrame:
+    """First and last year with a value per country, and the years missing in between."""
+    rows = []
+    for code in dict.fromkeys(frame["entity"]):
+        f = frame[frame["entity"] == code]
+        obs = f.loc[f["status"] == "observed", "year"]
+        rows.append({"entity": code, "first": int(obs.min()), "last": int(obs.max()),
+                     "gaps": list(f.loc[f["status"] == "gap", "year"].astype(int))})
+    return pd.DataFrame(rows)
+
+
+def title(lang: str, base_year: int = DEFAULT_BASE_YEAR, measure: str = DEFAULT_MEASURE) -> str:
+    """Figure title in the chosen language."""
+    if measure == "B_RS":
+        return labels.text(f"Growth of business-enterprise researchers by country (index, {base_year} = 100)",
+                           f"各国の企業における研究者の伸び（{base_year}年を100とした場合の指数）", lang)
+    name = msti.measure_label(measure, lang)
+    return labels.text(f"Growth of {name.lower()} by country (index, {base_year} = 100)",
+                       f"各国の{name}の伸び（{base_year}年を100とした場合の指数）", lang)
+
+
+def note(frame: pd.DataFrame, lang: str, base_year: int = DEFAULT_BASE_YEAR) -> str:
+    """Source, coverage, flags, gaps and differences from the deck, as printed under the figure."""
+    start, end = int(frame["year"].min()), int(frame["year"].max())
+    key = str(frame["indicator"].iloc[0])
+    lines = [labels.text(f"{SOURCE_EN}; series {key} (full-time equivalent).",
+                         f"{SOURCE_JA}。系列 {key}（フルタイム換算）。", lang)]
+    lines.append(labels.text(
+        "The deck's chart was made from NISTEP 'Japanese Science and Technology Indicators 2024' (based on OECD "
+        "data); values differ from the deck where the OECD has since revised them.",
+        "資料の原図は文部科学省 科学技術・学術政策研究所「科学技術指標2024」（OECDデータに基づく）を基に作成。"
+        "本図はOECD MSTIを直接用いるため、OECDがその後改訂した値は原図と異なる。", lang))
+    ends = series_ends(frame)
+    for r in ends.itertuples(index=False):
+        name = labels.area_name(r.entity, lang)
+        if r.first > start:
+            lines.append(labels.text(f"{name}: series starts in {r.first} in this edition (no value before).",
+                                     f"{name}：本版では{r.first}年から（以前の値なし）。", lang))
+        if r.last < end:
+            lines.append(labels.text(f"{name}: series ends in {r.last} in this edition (no value after).",
+                                     f"{name}：本版では{r.last}年まで（以降の値なし）。", lang))
+        if r.gaps:
+            lines.append(labels.text(f"{name}: no value for {year_ranges(r.gaps)} (line left broken, not "
+                                     "interpolated).",
+                                     f"{name}：{year_ranges(r.gaps)}年の値なし（補間せず線を切る）。", lang))
+    flagged = flag_notes(frame, lang)
+    if flagged:
+        lines.append(labels.text("OECD flags: ", "OECDフラグ：", lang) + " / ".join(flagged))
+    lines.append(labels.text(
+        "Markers: open = estimate/provisional (E/P); diamond labelled 'B' = break in series.",
+        "マーカー：白抜き＝推計値・暫定値（E/P）、「B」付きの菱形＝系列の断層。", lang))
+    return "\n".join(lines)
+
+
+def plot(frame: pd.DataFrame, lang: str = "ja", base_year: int = DEFAULT_BASE_YEAR,
+         measure: str = DEFAULT_MEASURE) -> plt.Figure:
+    """Draw figure 1 from ``index_frame`` output; the note is added under the axes."""
+    labels.check_lang(lang)
+    plotting.set_style()
+    fig, ax = plt.subplots()
+    draw_series(ax, frame, "index", lang)
+    ax.axhline(100, color="#444444", lw=1, ls="--", zorder=1)
+    years = frame["year"].astype(int)
+    ax.set_xlim(years.min() - 0.5, years.max() + 0.8)
+    ax.set_xticks(year_ticks(int(years.min()), int(years.max())))
+    ax.tick_params(axis="x", labelsize=13)
+    ax.set_xlabel(labels.text("Year", "年", lang))
+    ax.set_ylabel(labels.text(f"Index ({base_year} = 100)", f"指数（{base_year}年＝100）", lang))
+    # IPAex Gothic has no bold face; asking for one only triggers a findfont warning
+    ax.set_title(title(lang, base_year, measure), fontsize=17, fontweight="normal")
+    flag_legend(ax, frame, "index", lang)
+    add_note(fig, note(frame, lang, base_year))
+    return fig
+
+
+def make(tidy: pd.DataFrame, countries: list[str] | None = None, base_year: int = DEFAULT_BASE_YEAR,
+         start_year: int = DEFAULT_START_YEAR, end_year: int | None = None, measure: str = DEFAULT_MEASURE,
+         lang: str = "ja", output_dir: str | Path = "") -> dict[str, Any]:
+    """Compute, draw and save figure 1. Returns {'data', 'figure', 'note', 'paths'} (paths: png/svg/csv)."""
+    labels.check_lang(lang)
+    frame = index_frame(tidy, countries, base_year, start_year, end_year, measure)
+    fig = plot(frame, lang, base_year, measure)
+    outdir = resolve_output_dir(output_dir, "figures", STEM)
+    stem = STEM if lang == "ja" else f"{STEM}_{lang}"
+    saved = plotting.save(fig, frame, outdir, stem)
+    return {"data": frame, "figure": fig, "note": note(frame, lang, base_year), "paths": saved}
