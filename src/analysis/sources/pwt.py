@@ -82,8 +82,8 @@ def clean(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataFileError(path, f"not a calendar year {df['year'].iloc[pos]!r}", column="year", row=pos + 2)
+    check_unique(df.assign(isocode=iso), ["isocode", "year"], path)  # on the text, so the message quotes it
     df = df.assign(isocode=iso, year=year.astype("int64"))
-    check_unique(df, ["isocode", "year"], path)
     ppp_note = _markers(df, PPP_MARKERS)
     irr_note = _markers(df, ["i_irr"])
     frames = []
