@@ -60,12 +60,13 @@ def parse_number(text: str) -> float:
 class Check:
     """How to find the same quantity in the collected sources (tidy ``japan`` frame, by ``indicator``).
 
-    The source value is the sum of the ``numerator`` indicators in ``year`` (``None`` = the undated row); with a
-    ``denominator`` it is the ratio numerator/denominator (x100 when the statement's unit is ``percent``).
+    The source value is the sum of the ``numerator`` indicators in ``year`` (``None`` = the undated row; a tuple
+    gives one year per numerator indicator); with a ``denominator`` it is the ratio numerator/denominator in
+    ``year`` (x100 when the statement's unit is ``%``).
     """
 
     numerator: tuple[str, ...]
-    year: int | None
+    year: int | None | tuple[int | None, ...]
     denominator: tuple[str, ...] = ()
     note_en: str = ""
     note_ja: str = ""
@@ -76,7 +77,7 @@ class Statement:
     """One quantitative statement of the deck.
 
     ``quote`` is verbatim deck text (line breaks kept); ``number`` (and ``number_high`` for a range) is the part
-    of the quote that holds the value. ``unit`` is a base unit (JPY, USD, SGD, EUR, count, persons, percent,
+    of the quote that holds the value. ``unit`` is a base unit (JPY, USD, SGD, EUR, count, persons, %,
     share, JPY/EUR). ``equivalent_of`` names the statement whose amount this one restates in yen.
     """
 
@@ -272,7 +273,7 @@ STATEMENTS: tuple[Statement, ...] = (
                             note_ja="2023年 産業界収入÷受託研究（原則と実績の比較）"),)),
     Statement("fraunhofer_private_band", "fraunhofer", "Fraunhofer-Gesellschaft", "フラウンホーファー",
               "private-income band outside which base funding is cut", "民間資金の割合の許容帯",
-              "民間資金の割合が25-55％から外れると翌年の交付金が減", "25", "percent", number_high="55",
+              "民間資金の割合が25-55％から外れると翌年の交付金が減", "25", "%", number_high="55",
               checks=(Check(("fraunhofer_industry_revenue",), 2023, ("fraunhofer_contract_research",),
                             note_en="industry revenue / contract research, 2023; agree = inside the band",
                             note_ja="2023年 産業界収入÷受託研究。agree = 許容帯の内側"),)),
@@ -284,7 +285,7 @@ STATEMENTS: tuple[Statement, ...] = (
     # --- UC Berkeley SkyDeck ---------------------------------------------------------------------------------
     Statement("skydeck_fund_assets", "skydeck", "Berkeley SkyDeck Fund", "SkyDeck Fund", "assets under management",
               "運用資産", "2024 年までに約8,500 万\nドルの資産を管理", "8,500 万", "USD", "approx", year=2024,
-              checks=(Check(("skydeck_fund_I_size", "skydeck_fund_II_size"), None,
+              checks=(Check(("skydeck_fund_I_size", "skydeck_fund_II_size"), (2018, 2022),
                             note_en="sum of Fund I ($24m, 2018) and Fund II ($60m, 2022) sizes: committed "
                                     "capital, not assets under management",
                             note_ja="Fund I（2018年）とFund II（2022年）の規模の合計。運用資産ではなく出資約束額"),)),
@@ -383,11 +384,12 @@ def registry_frame(lang: str = "ja", topics: object = "all") -> pd.DataFrame:
     return out
 
 
-def _source_value(japan: pd.DataFrame, indicators: tuple[str, ...], year: int | None
+def _source_value(japan: pd.DataFrame, indicators: tuple[str, ...], year: int | None | tuple[int | None, ...]
                   ) -> tuple[float | None, str, list[str], list[str], str]:
     """Sum of ``indicators`` in ``year``; returns (value, unit, source_ids, reliabilities, problem)."""
     vals, units, sids, rels = [], set(), [], []
-    for ind in indicators:
+    years = year if isinstance(year, tuple) else (year,) * len(indicators)
+    for ind, year in zip(indicators, years, strict=True):
         rows = japan[japan["indicator"] == ind]
         rows = rows[rows["year"].isna()] if year is None else rows[rows["year"] == year]
         if rows.empty:
@@ -437,12 +439,13 @@ def crosscheck(japan: pd.DataFrame, rel_tol: float = DEFAULT_REL_TOL, lang: str 
                     val = None
                     problem = problem or "denominator is zero"
                 else:
-                    val = val / den * (100.0 if s.unit == "percent" else 1.0)
+                    val = val / den * (100.0 if s.unit == "%" else 1.0)
                     unit, sids, rels = s.unit, sids + dsids, rels + drels
             elif val is not None and unit != s.unit:
                 problem, val = f"source unit {unit} differs from the deck's unit {s.unit}", None
             inds = " + ".join(c.numerator) + (f" / ({' + '.join(c.denominator)})" if c.denominator else "")
-            row = {**base, "source_indicators": inds, "source_year": c.year if c.year is not None else pd.NA,
+            yr = c.year if isinstance(c.year, int) else max(y for y in c.year if y) if isinstance(c.year, tuple) else None
+            row = {**base, "source_indicators": inds, "source_year": yr if yr is not None else pd.NA,
                    "source_ids": "; ".join(dict.fromkeys(sids)), "reliability": "; ".join(dict.fromkeys(rels))}
             if val is None:
                 rows.append({**row, "source_value": math.nan, "rel_diff": math.nan, "status": NOT_AVAILABLE,
