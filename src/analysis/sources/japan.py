@@ -294,7 +294,7 @@ def best(tidy_df: pd.DataFrame, indicator: str, entity: str | list[str] | None =
     Order: ``RELIABILITY`` (primary first); ties go to the data in ``data/raw`` before user-supplied rows
     (``source`` sorts "japan" before "user"), then to the alphabetically first ``source_id``. The result
     has the tidy columns of the chosen row plus ``n_sources`` (how many sources gave a value),
-    ``alternatives`` ("source_id=value (reliability)" of the others, '' if none) and ``max_rel_diff``
+    ``alternatives`` ("source_id=value unit (reliability)" of the others, '' if none) and ``max_rel_diff``
     (largest relative difference of an alternative from the chosen value, 0 if none).
     Unknown indicator or entity raises ``ParameterError`` listing the valid ones.
     """
@@ -313,7 +313,7 @@ def best(tidy_df: pd.DataFrame, indicator: str, entity: str | list[str] | None =
     for _, grp in sub.groupby(["entity", "_year", "year_type"], sort=True):
         first = grp.iloc[0]
         others = grp.iloc[1:]
-        alts = "; ".join(f"{r.source_id}={r.value:g} ({r.reliability})" for r in others.itertuples())
+        alts = "; ".join(f"{r.source_id}={r.value:,.12g} {r.unit} ({r.reliability})" for r in others.itertuples())
         diff = float((others["value"] - first["value"]).abs().max() / abs(first["value"])) \
             if len(others) and first["value"] != 0 else 0.0
         row = first.drop(["_rank", "_year"]).to_dict()
