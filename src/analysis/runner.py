@@ -235,9 +235,9 @@ def _sha(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def library_hash() -> str:
-    """sha256 over every ``analysis/**/*.py`` (path and content)."""
-    root = Path(__file__).resolve().parent
+def library_hash(root: Path | None = None) -> str:
+    """sha256 over every ``analysis/**/*.py`` (path and content); ``root`` defaults to this package."""
+    root = root or Path(__file__).resolve().parent
     h = hashlib.sha256()
     for p in sorted(root.rglob("*.py")):
         if "__pycache__" in p.parts:

@@ -1,0 +1,270 @@
+"""The notebook runner: parameter validation before any kernel, the content-addressed cache, failure isolation,
+executor injection and byte-identical executed notebooks. Uses the tiny notebooks of tests/fixtures."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis import cli, paths, runner
+from analysis.errors import DataFileError, ParameterError
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+import nbfixtures  # noqa: E402
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch) -> Path:
+    root = nbfixtures.make_project(tmp_path / "proj")
+    monkeypatch.setenv("SANGAKU_ROOT", str(root))
+    monkeypatch.delenv("SANGAKU_OUTPUT", raising=False)
+    monkeypatch.syspath_prepend(str(FIXTURES))
+    # Pin the library hash: in a shared working tree other edits to src/analysis would otherwise change keys
+    # mid-test. test_library_change_invalidates checks the real hash separately.
+    monkeypatch.setattr(runner, "library_hash", lambda: "library-v1")
+    return root
+
+
+@pytest.fixture()
+def no_kernels(monkeypatch):
+    """Fail loudly if anything tries to execute a notebook (validation must come first)."""
+    def boom(job):
+        raise AssertionError(f"a kernel was started for {job.name}")
+    monkeypatch.setattr(runner, "execute_job", boom)
+
+
+def _quiet(msg: str) -> None:
+    pass
+
+
+class CountingExecutor(cf.ThreadPoolExecutor):
+    """A plain ThreadPoolExecutor that counts submissions (stands in for any Executor, e.g. Dask's)."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.submitted: list[str] = []
+
+    def submit(self, fn, *args, **kwargs):
+        self.submitted.append(args[0].out_name)
+        return super().submit(fn, *args, **kwargs)
+
+
+# --------------------------------------------------------------------------------------- validation
+
+
+def test_unknown_notebook_lists_valid_names(project, no_kernels):
+    with pytest.raises(ParameterError) as ei:
+        runner.run(["fig_nope"], progress=_quiet)
+    assert ei.value.name == "notebook"
+    assert ei.value.choices == ["fig_toy", "hyp_toy"]
+    assert "fig_nope" in str(ei.value) and "fig_toy, hyp_toy" in str(ei.value)
+
+
+def test_unknown_parameter_lists_the_notebooks_parameters(project, no_kernels):
+    with pytest.raises(ParameterError) as ei:
+        runner.run(["fig_toy"], {"contry": "JPN"}, progress=_quiet)
+    assert ei.value.name == "contry"
+    assert ei.value.choices == ["country", "lang", "n", "output_dir", "scale", "show"]
+
+
+@pytest.mark.parametrize("name, text", [("n", "three"), ("scale", "big"), ("show", "maybe")])
+def test_cli_value_of_wrong_type_names_the_expected_type(project, no_kernels, name, text):
+    with pytest.raises(ParameterError) as ei:
+        runner.run(["fig_toy"], {name: text}, cli_text=True, progress=_quiet)
+    assert ei.value.name == name
+    assert "like the default" in str(ei.value)
+
+
+def test_typed_values_must_match_the_default_type(project, no_kernels):
+    nb = runner.load_notebook(runner.discover()["fig_toy"])
+    with pytest.raises(ParameterError, match="expected a int"):
+        runner.validate(nb, {"n": "3"})
+    with pytest.raises(ParameterError, match="expected a int"):
+        runner.validate(nb, {"n": True})
+    # an int is a valid float; CLI text is converted to the default's type
+    assert runner.validate(nb, {"scale": 2}) == {"scale": 2.0}
+    assert runner.validate(nb, {"n": "4", "show": "false", "scale": "0.5"}, cli_text=True) == \
+        {"n": 4, "show": False, "scale": 0.5}
+
+
+def test_validate_hook_rejects_domain_values_before_any_kernel(project, no_kernels):
+    with pytest.raises(ParameterError) as ei:
+        runner.run(["fig_toy"], {"country": "XXX"}, progress=_quiet)
+    assert ei.value.name == "country"
+    assert ei.value.choices == nbfixtures.COUNTRIES
+    assert not (paths.output_dir() / "runs").exists()
+
+
+def test_unloadable_validate_hook_is_a_clear_error(project, no_kernels):
+    nb = nbformat.read(project / "notebooks" / "fig_toy.ipynb", as_version=4)
+    nb.metadata["sangaku"]["validate"] = "nbfixtures:no_such_function"
+    nbfixtures.write_notebook(project / "notebooks" / "fig_toy.ipynb", nb)
+    with pytest.raises(DataFileError, match="no_such_function"):
+        runner.run(["fig_toy"], progress=_quiet)
+
+
+def test_cli_reports_parameter_errors_with_exit_code_2(project, no_kernels, capsys):
+    assert cli.main(["run", "fig_toy", "-p", "lang", "fr"]) == 2
+    err = capsys.readouterr().err
+    assert "parameter lang='fr'" in err and "valid choices: ja, en" in err
+    assert cli.main(["run", "nope"]) == 2
+    assert "valid choices: fig_toy, hyp_toy" in capsys.readouterr().err
+
+
+def test_params_file_and_cli_are_combined(project, tmp_path, no_kernels, capsys):
+    f = tmp_path / "p.yaml"
+    f.write_text("country: USA\nn: 5\n")
+    assert runner.read_params_file(f) == {"country": "USA", "n": 5}
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    with pytest.raises(DataFileError, match="mapping"):
+        runner.read_params_file(bad)
+    assert cli.main(["run", "fig_toy", "--params", str(f), "-p", "country", "ZZZ"]) == 2
+    assert "parameter country='ZZZ'" in capsys.readouterr().err
+    f.write_text("n: five\n")
+    assert cli.main(["run", "fig_toy", "--params", str(f)]) == 2
+    assert "parameter n='five'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------- cache and runs
+
+
+def _ran(summary: runner.Summary) -> list[str]:
+    return sorted(r.name for r in summary.ran)
+
+
+def test_cache_hits_and_misses(project):
+    out = paths.output_dir()
+    with CountingExecutor(max_workers=2) as ex:
+        first = runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)
+        assert first.ok and _ran(first) == ["fig_toy", "hyp_toy"]
+        assert (out / "figures" / "fig_toy" / "fig_toy.png").read_bytes()[:4] == b"\x89PNG"
+
+        again = runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)
+        assert _ran(again) == [] and again.skipped == ["fig_toy", "hyp_toy"]
+
+        # a processed file the figure reads changes -> only the figure reruns (the hypothesis reads nothing)
+        nbfixtures.set_processed(project, "country,value\nJPN,4\n")
+        data_change = runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)
+        assert _ran(data_change) == ["fig_toy"]
+        assert (out / "figures" / "fig_toy" / "fig_toy.csv").read_text() == "country,value\nJPN,4\n"
+
+        # an edited notebook reruns
+        nbfixtures.write_notebook(project / "notebooks" / "hyp_toy.ipynb",
+                                  _edited(nbformat.read(project / "notebooks" / "hyp_toy.ipynb", as_version=4)))
+        assert _ran(runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)) == ["hyp_toy"]
+
+        # outputs gone -> rerun even though the key is the same
+        shutil.rmtree(out / "figures" / "fig_toy")
+        assert _ran(runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)) == ["fig_toy"]
+        (out / "notebooks" / "hyp_toy.ipynb").unlink()
+        assert _ran(runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)) == ["hyp_toy"]
+
+        # --force reruns everything
+        assert _ran(runner.reproduce(data=False, site=False, executor=ex, force=True, progress=_quiet)) == \
+            ["fig_toy", "hyp_toy"]
+    assert ex.submitted.count("fig_toy") == 4 and ex.submitted.count("hyp_toy") == 4
+
+
+def _edited(nb):
+    nb.cells.append(nbformat.v4.new_markdown_cell("An added note."))
+    nb.cells[-1]["id"] = "added"
+    return nb
+
+
+def test_library_change_invalidates_every_key(project, monkeypatch):
+    nb = runner.load_notebook(runner.discover()["hyp_toy"])
+    ctx = runner.Context.current()
+    key = runner.cache_key(nb, {}, ctx)
+    assert key == runner.cache_key(nb, {}, runner.Context.current())
+    monkeypatch.setattr(runner, "library_hash", lambda: "library-v2")
+    assert runner.cache_key(nb, {}, runner.Context.current()) != key
+    assert runner.cache_key(nb, {}, runner.Context(ctx.library, {**ctx.versions, "pandas": "0.1"}, ctx.outputs)) != key
+    assert runner.cache_key(nb, {"lang": "en"}, ctx) != key
+
+
+def test_library_hash_covers_every_module(tmp_path):
+    pkg = tmp_path / "analysis"
+    shutil.copytree(Path(runner.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    h = runner.library_hash(pkg)
+    assert h == runner.library_hash(pkg)
+    (pkg / "__pycache__").mkdir(exist_ok=True)
+    (pkg / "__pycache__" / "x.py").write_text("ignored")
+    assert runner.library_hash(pkg) == h
+    sub = next(p for p in sorted(pkg.rglob("*.py")) if p.parent != pkg)  # a module in a subpackage
+    sub.write_text(sub.read_text() + "\n# changed\n")
+    assert runner.library_hash(pkg) != h
+
+
+def test_parameter_overrides_go_to_their_own_outputs_and_are_cached(project):
+    out = paths.output_dir()
+    with cf.ThreadPoolExecutor(max_workers=1) as ex:
+        s = runner.run(["fig_toy"], {"n": 5}, executor=ex, progress=_quiet)
+        assert s.ok and len(s.ran) == 1
+        name = s.ran[0].name
+        assert name.startswith("fig_toy__")
+        assert (out / "runs" / f"{name}.ipynb").exists()
+        png = (out / "runs" / name / "fig_toy.png").read_bytes()
+        assert int.from_bytes(png[16:20], "big") == 50  # width 10 * n
+        assert not (out / "notebooks" / "fig_toy.ipynb").exists()  # the default copy is untouched
+        assert not (out / "figures").exists()
+
+        assert runner.run(["fig_toy"], {"n": 5}, executor=ex, progress=_quiet).skipped == [name]
+        other = runner.run(["fig_toy"], {"n": 6}, executor=ex, progress=_quiet)
+        assert len(other.ran) == 1 and other.ran[0].name != name
+
+
+def test_executed_notebooks_are_byte_identical_and_stripped(project):
+    out = paths.output_dir()
+    with cf.ThreadPoolExecutor(max_workers=2) as ex:
+        runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)
+        first = {p.name: p.read_bytes() for p in (out / "notebooks").glob("*.ipynb")}
+        runner.reproduce(data=False, site=False, executor=ex, force=True, progress=_quiet)
+        second = {p.name: p.read_bytes() for p in (out / "notebooks").glob("*.ipynb")}
+    assert first == second and sorted(first) == ["fig_toy.ipynb", "hyp_toy.ipynb"]
+    nb = json.loads(first["fig_toy.ipynb"])
+    assert "papermill" not in nb["metadata"]
+    assert all("execution" not in c["metadata"] for c in nb["cells"])
+    assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
+               for c in nb["cells"] for o in c.get("outputs", []))
+
+
+def test_failure_is_isolated_named_and_kept(project, capsys):
+    nbfixtures.write_notebook(project / "notebooks" / "bad_toy.ipynb", nbfixtures.bad_notebook())
+    # the CLI path uses the default ProcessPoolExecutor
+    code = cli.main(["reproduce", "--no-data", "--no-site", "--jobs", "2"])
+    text = capsys.readouterr().out
+    assert code == 1
+    assert "bad_toy" in text and "cell 2" in text and "ValueError" in text and "boom: toy failure" in text
+    out = paths.output_dir()
+    failed = out / "notebooks" / "failed" / "bad_toy.ipynb"
+    kept = nbformat.read(failed, as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in kept.cells for o in c.get("outputs", []))
+    assert not (out / "notebooks" / "bad_toy.ipynb").exists()
+    for good in ("fig_toy", "hyp_toy"):
+        assert (out / "notebooks" / f"{good}.ipynb").exists()
+    # the failure is not cached: the next run tries again, the good ones are skipped
+    s = runner.reproduce(data=False, site=False, progress=_quiet)
+    assert [r.name for r in s.failed] == ["bad_toy"] and s.failed[0].cell_index == 2
+    assert s.skipped == ["fig_toy", "hyp_toy"]
+
+
+def test_reproduce_builds_data_only_when_needed(project, monkeypatch):
+    from analysis import build, manifest
+
+    calls = []
+    monkeypatch.setattr(manifest, "verify", lambda *a, **k: manifest.VerifyReport(1, 10))
+    monkeypatch.setattr(build, "build", lambda **k: calls.append(1) or {})
+    assert runner.prepare_data(progress=_quiet) is True
+    assert runner.prepare_data(progress=_quiet) is False  # same manifest, code and processed files
+    nbfixtures.set_processed(project, "country,value\nJPN,9\n")  # processed data touched by hand
+    assert runner.prepare_data(progress=_quiet) is True
+    assert runner.prepare_data(force=True, progress=_quiet) is True
+    assert len(calls) == 3
