@@ -28,6 +28,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 import patsy
+import scipy.linalg
 import statsmodels.formula.api as smf
 from scipy import stats
 
@@ -189,20 +190,21 @@ class _WCR:
     """Precomputed pieces of the partialled model y~ = b x~ + e (FWL on W), cluster codes and draws."""
 
     def __init__(self, y, x, W, codes, V):
-        self.codes, self.V = codes, V
+        self.codes = codes
         self.G = int(codes.max()) + 1
         self.n = len(y)
         if W.shape[1]:
-            coef_y, *_ = np.linalg.lstsq(W, y, rcond=None)
-            coef_x, *_ = np.linalg.lstsq(W, x, rcond=None)
-            self.yt, self.xt = y - W @ coef_y, x - W @ coef_x
-            self.WtW_pinv = np.linalg.pinv(W.T @ W)
-            rank_w = np.linalg.matrix_rank(W)
+            # Orthonormal basis Z of the column space of W (pivoted QR handles collinear dummies): the projection
+            # W(W'W)^+W' equals ZZ', so Z replaces W everywhere below and no inverse is needed.
+            Qm, R, _ = scipy.linalg.qr(W, mode="economic", pivoting=True)
+            diag = np.abs(np.diag(R))
+            rank_w = int((diag > diag[0] * max(W.shape) * np.finfo(float).eps).sum()) if diag.size else 0
+            Z = Qm[:, :rank_w]
+            self.yt, self.xt = y - Z @ (Z.T @ y), x - Z @ (Z.T @ x)
         else:
+            Z = W
             self.yt, self.xt = y.copy(), x.copy()
-            self.WtW_pinv = np.zeros((0, 0))
             rank_w = 0
-        self.W = W
         self.xx = float(self.xt @ self.xt)
         if self.xx <= 1e-12 * max(1.0, float(x @ x)):
             raise ParameterError("term", "<term>", "is collinear with the other regressors (not identified)")
@@ -212,21 +214,27 @@ class _WCR:
         resid = self.yt - self.beta * self.xt
         score = _group_sum((self.xt * resid)[:, None], codes, self.G)[:, 0]
         self.se = float(np.sqrt(self.scale * (score @ score)) / self.xx)
-        # x~_g' W_g (W'W)^+  (G, k) and x~_g'x~_g (G,) do not depend on the null value.
-        self.P = _group_sum(W * self.xt[:, None], codes, self.G) @ self.WtW_pinv if W.shape[1] else None
-        self.s = _group_sum((self.xt ** 2)[:, None], codes, self.G)[:, 0]
+        # The restricted residuals are linear in the null value, u~(b0) = y~ - b0·x~, and so are the per-draw
+        # bootstrap scores and numerators: precompute both parts once, then each null costs O(G·B).
+        # score_g(v) = x~_g' [M_X (u∘v)]_g = sum_h M[g,h] v_h with
+        # M = diag(a) - (s/x~'x~) a' - P Q',  a_h = x~_h'u_h,  s_g = x~_g'x~_g,  P_g = x~_g'Z_g,  Q_h = Z_h'u_h.
+        s = _group_sum((self.xt ** 2)[:, None], codes, self.G)[:, 0]
+        P = _group_sum(Z * self.xt[:, None], codes, self.G) if rank_w else None
+
+        def m_times_v(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            a = _group_sum((self.xt * u)[:, None], codes, self.G)[:, 0]
+            M = np.diag(a) - np.outer(s / self.xx, a)
+            if P is not None:
+                M -= P @ _group_sum(Z * u[:, None], codes, self.G).T
+            return a @ V, M @ V
+
+        self._num0, self._sc0 = m_times_v(self.yt)  # part at b0 = 0
+        self._num1, self._sc1 = m_times_v(self.xt)  # minus the part per unit of b0
 
     def boot_t(self, null: float) -> np.ndarray:
         """Bootstrap t statistics (B,) for H0: b = null, with restricted residuals u~ = y~ - null·x~."""
-        u = self.yt - null * self.xt
-        a = _group_sum((self.xt * u)[:, None], self.codes, self.G)[:, 0]  # x~_g'u~_g
-        # score_g(v) = x~_g' [M_X (u~∘v)]_g = sum_h M[g,h] v_h
-        M = np.diag(a) - np.outer(self.s / self.xx, a)
-        if self.P is not None:
-            Q = _group_sum(self.W * u[:, None], self.codes, self.G)  # W_h'u~_h  (G, k)
-            M -= self.P @ Q.T
-        num = a @ self.V / self.xx  # b* - null
-        scores = M @ self.V
+        num = (self._num0 - null * self._num1) / self.xx  # b* - null
+        scores = self._sc0 - null * self._sc1
         se = np.sqrt(self.scale * np.einsum("gb,gb->b", scores, scores)) / self.xx
         with np.errstate(divide="ignore", invalid="ignore"):
             return num / se

@@ -62,7 +62,7 @@ INDICATORS: dict[str, str] = {
     "lnk": "log of physical capital stock",
     "lnrd": "log of R&D capital stock",
 }
-PANEL_NAME = f"{SOURCE}_panel"
+PANEL_NAME = "ehs2013_panel"
 _ID_NOTE = re.compile(r"^pder id (\d+)$")
 
 

@@ -1,0 +1,285 @@
+"""Industry level: the "two faces of R&D" (Griffith, Redding & Van Reenen 2004) on the EHS (2013) panel.
+
+Registered as I1 / I1b / I1c in ``analysis/hypotheses/industry.toml``. The model, for country-sector i in
+sector j and year t, with country-sector effects eta_i and year effects tau_t:
+
+    dtfp_it = rho·rdint_i,t-1 + mu·dist_i,t-1 + gamma·rdint_i,t-1·dist_i,t-1 + delta·dtfp_frontier_jt
+              + eta_i + tau_t + e_it
+
+gamma > 0 is absorptive capacity (I1): own R&D helps more the further behind the frontier. mu > 0 is catch-up
+(I1b), rho > 0 the innovation face at the frontier (I1c). Every constructed variable is built in
+``build_variables`` from the four logs of the panel; nothing is imputed — a country-sector-year without the
+previous year's data simply has no growth rate and leaves the sample.
+
+Deviations from GRVR, stated wherever results are shown: TFP from fixed elasticities (cost shares are not in
+the data), gross output instead of value added, and R&D intensity as log(R&D capital / output) instead of
+R&D expenditure / value added (the panel has R&D capital only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import registry
+from ..errors import ParameterError
+from ..sources import ehs
+from . import results
+from .inference import ClusterFit, cluster_ols, wild_cluster_bootstrap
+
+PANEL = ehs.PANEL_NAME
+COUNTRIES = list(ehs.COUNTRIES)
+LATE_ENTRANTS = ["GER", "SWE", "PRT"]  # enter in 1991, 1993, 1995 (SOURCE.md)
+YEARS = (1980, 2005)
+# Elasticity conventions. "estimated" = two-way FE estimates of lny ~ lnl + lnk on the sample (see below).
+ELASTICITIES: dict[str, tuple[float, float] | None] = {
+    "convention_70_30": (0.7, 0.3),
+    "convention_60_40": (0.6, 0.4),
+    "estimated": None,
+}
+HEADLINE_ELASTICITIES = "convention_70_30"
+INTENSITIES = {
+    "rdk_output": "log(R&D capital / output)",
+    "drdk": "100 x Delta log R&D capital",
+}
+CLUSTERS = {"id": "country-sector", "country": "country"}
+WEIGHTS = ("webb", "rademacher")
+LANGS = ("ja", "en")
+TERMS = {"rdint_l1:dist_l1": "I1", "dist_l1": "I1b", "rdint_l1": "I1c", "dtfp_frontier": ""}
+FORMULA = "dtfp ~ rdint_l1 + dist_l1 + rdint_l1:dist_l1 + dtfp_frontier + C(id) + C(year)"
+CARRYING = "rdint_l1:dist_l1"
+
+
+def validate_params(params: dict) -> None:
+    """Reject bad notebook parameters before a kernel starts (``ParameterError`` names the parameter).
+
+    Known keys: ``countries`` (list of panel country codes), ``drop_countries`` (list), ``start_year`` /
+    ``end_year`` (1980-2005), ``elasticities`` (a key of ``ELASTICITIES``), ``intensity`` (``rdk_output`` or
+    ``drdk``), ``rd_lag`` (1 or 2), ``cluster`` (``id`` or ``country``), ``weights``, ``reps`` (>= 99),
+    ``seed`` (int >= 0), ``lang`` (ja/en), ``output_dir`` (str). Unknown keys are ignored (papermill adds its own).
+    """
+    for key in ("countries", "drop_countries"):
+        if key in params:
+            val = params[key]
+            if not isinstance(val, (list, tuple)) or not all(isinstance(c, str) for c in val):
+                raise ParameterError(key, val, "must be a list of country codes", COUNTRIES)
+            for c in val:
+                if c not in COUNTRIES:
+                    raise ParameterError(key, c, "unknown country code (Germany is GER in this panel)", COUNTRIES)
+    if "countries" in params:
+        kept = [c for c in params["countries"] if c not in params.get("drop_countries", [])]
+        if len(kept) < 2:
+            raise ParameterError("countries", params["countries"],
+                                 "need at least 2 countries after drop_countries (a frontier needs a comparison)",
+                                 COUNTRIES)
+    for key in ("start_year", "end_year"):
+        if key in params:
+            val = params[key]
+            if not isinstance(val, (int, np.integer)) or isinstance(val, bool) or not YEARS[0] <= val <= YEARS[1]:
+                raise ParameterError(key, val, f"must be an integer year in {YEARS[0]}-{YEARS[1]}")
+    if "start_year" in params and "end_year" in params and params["start_year"] + 2 > params["end_year"]:
+        raise ParameterError("end_year", params["end_year"],
+                             f"must be at least start_year + 2 ({params['start_year'] + 2}): growth and lags need years")
+    choices = {"elasticities": list(ELASTICITIES), "intensity": list(INTENSITIES), "rd_lag": [1, 2],
+               "cluster": list(CLUSTERS), "weights": list(WEIGHTS), "lang": list(LANGS)}
+    for key, valid in choices.items():
+        if key in params and params[key] not in valid:
+            raise ParameterError(key, params[key], "not a valid choice", valid)
+    if "reps" in params and (not isinstance(params["reps"], (int, np.integer)) or params["reps"] < 99):
+        raise ParameterError("reps", params["reps"], "must be an integer >= 99")
+    if "seed" in params and (not isinstance(params["seed"], (int, np.integer)) or params["seed"] < 0):
+        raise ParameterError("seed", params["seed"], "must be a non-negative integer")
+    if "output_dir" in params and not isinstance(params["output_dir"], str):
+        raise ParameterError("output_dir", params["output_dir"], "must be a path string ('' for the default)")
+
+
+def select(panel: pd.DataFrame, countries: list[str] | None = None, drop_countries: list[str] | None = None,
+           start_year: int = YEARS[0], end_year: int = YEARS[1]) -> pd.DataFrame:
+    """Rows of the panel for the chosen countries and years (the frontier is later computed on these only)."""
+    validate_params({"countries": list(countries or COUNTRIES), "drop_countries": list(drop_countries or []),
+                     "start_year": start_year, "end_year": end_year})
+    keep = [c for c in (countries or COUNTRIES) if c not in (drop_countries or [])]
+    out = panel[panel["country"].isin(keep) & panel["year"].between(start_year, end_year)]
+    if out.empty:
+        raise ParameterError("countries", keep, f"empty sample for {start_year}-{end_year}", COUNTRIES)
+    return out.reset_index(drop=True)
+
+
+def production_elasticities(panel: pd.DataFrame) -> tuple[float, float]:
+    """Labour and capital elasticities from ``lny ~ lnl + lnk`` with country-sector and year effects.
+
+    R&D capital is left out on purpose, so that TFP keeps the contribution of R&D (as GRVR's cost-share TFP
+    does). These are within estimates on ``panel`` (not constrained to constant returns).
+    """
+    fit = cluster_ols("lny ~ lnl + lnk + C(id) + C(year)", panel, "id").result
+    return float(fit.params["lnl"]), float(fit.params["lnk"])
+
+
+def _lag(df: pd.DataFrame, cols: list[str], k: int, key: str = "id") -> pd.DataFrame:
+    """Values of ``cols`` in year t-k for the same ``key`` (NaN where year t-k is absent: no gap filling)."""
+    prev = df[[key, "year", *cols]].copy()
+    prev["year"] = prev["year"] + k
+    prev = prev.rename(columns={c: f"{c}_l{k}" for c in cols})
+    return df[[key, "year"]].merge(prev, on=[key, "year"], how="left")[[f"{c}_l{k}" for c in cols]]
+
+
+def build_variables(panel: pd.DataFrame, alpha_l: float = 0.7, alpha_k: float = 0.3, *,
+                    intensity: str = "rdk_output", rd_lag: int = 1) -> pd.DataFrame:
+    """Construct TFP, the sector frontier, distance, R&D intensity and growth rates, one row per id-year.
+
+    Columns added to the panel rows:
+
+    - ``tfp`` = lny - alpha_l·lnl - alpha_k·lnk (log TFP level, comparable across countries only because output
+      and capital are in a common currency in this panel).
+    - ``tfp_frontier`` = max of ``tfp`` over the countries present in ``panel`` for the sector-year;
+      ``frontier_country`` the country attaining it. With unbalanced coverage the frontier can change when a
+      country enters (GER 1991, SWE 1993, PRT 1995).
+    - ``dist`` = tfp_frontier - tfp (>= 0, 0 for the frontier country); ``dist_l1`` its value in t-1.
+    - ``dtfp`` = 100·(tfp_t - tfp_{t-1}) and ``dtfp_frontier`` = 100·(tfp_frontier_t - tfp_frontier_{t-1}),
+      only where year t-1 is observed (no interpolation across gaps).
+    - ``rdint_raw``: with ``intensity="rdk_output"`` lnrd - lny (log R&D capital / output); with ``"drdk"``
+      100·(lnrd_t - lnrd_{t-1}). ``rdint_l1`` is ``rdint_raw`` in year t-``rd_lag`` (named ``_l1`` because it
+      is the model's lagged-intensity slot), centred on its mean over the estimation sample (rows where all model
+      variables exist), so that ``dist_l1`` measures catch-up at the mean intensity.
+    - ``in_sample``: True where every model variable exists.
+    """
+    if intensity not in INTENSITIES:
+        raise ParameterError("intensity", intensity, "not a valid choice", list(INTENSITIES))
+    if rd_lag not in (1, 2):
+        raise ParameterError("rd_lag", rd_lag, "not a valid choice", [1, 2])
+    for name, val in (("alpha_l", alpha_l), ("alpha_k", alpha_k)):
+        if not (isinstance(val, (float, int)) and 0 < val < 1.5):
+            raise ParameterError(name, val, "an output elasticity must be a number in (0, 1.5)")
+    df = panel.sort_values(["id", "year"], kind="mergesort").reset_index(drop=True).copy()
+    df["tfp"] = df["lny"] - alpha_l * df["lnl"] - alpha_k * df["lnk"]
+    grp = df.groupby(["sector", "year"])["tfp"]
+    df["tfp_frontier"] = grp.transform("max")
+    # the country at the frontier (ties broken by country code, deterministic)
+    at_max = df[df["tfp"] == df["tfp_frontier"]].sort_values(["sector", "year", "country"], kind="mergesort")
+    first = at_max.drop_duplicates(["sector", "year"])[["sector", "year", "country"]]
+    df = df.merge(first.rename(columns={"country": "frontier_country"}), on=["sector", "year"], how="left")
+    df["n_countries_sector"] = df.groupby(["sector", "year"])["country"].transform("nunique")
+    df["dist"] = df["tfp_frontier"] - df["tfp"]
+    if intensity == "rdk_output":
+        df["rdint_raw"] = df["lnrd"] - df["lny"]
+    else:
+        df["rdint_raw"] = 100 * (df["lnrd"] - _lag(df, ["lnrd"], 1)["lnrd_l1"])
+    l1 = _lag(df, ["tfp", "dist", "tfp_frontier"], 1)
+    df["dtfp"] = 100 * (df["tfp"] - l1["tfp_l1"])
+    df["dist_l1"] = l1["dist_l1"]
+    df["dtfp_frontier"] = 100 * (df["tfp_frontier"] - l1["tfp_frontier_l1"])
+    df["rdint_uncentred"] = _lag(df, ["rdint_raw"], rd_lag)[f"rdint_raw_l{rd_lag}"]
+    model_vars = ["dtfp", "dist_l1", "dtfp_frontier", "rdint_uncentred"]
+    df["in_sample"] = df[model_vars].notna().all(axis=1)
+    if not df["in_sample"].any():
+        raise ParameterError("sample", f"{len(df)} rows", "no row has the lags the model needs (empty sample)")
+    df["rdint_mean"] = float(df.loc[df["in_sample"], "rdint_uncentred"].mean())
+    df["rdint_l1"] = df["rdint_uncentred"] - df["rdint_mean"]
+    return df
+
+
+def fit(variables: pd.DataFrame, cluster: str = "id") -> ClusterFit:
+    """The registered model (``FORMULA``) by OLS with CR1 errors clustered by ``cluster`` (id or country)."""
+    if cluster not in CLUSTERS:
+        raise ParameterError("cluster", cluster, "not a valid choice", list(CLUSTERS))
+    sample = variables[variables["in_sample"]]
+    if sample["id"].nunique() < 2:
+        raise ParameterError("sample", f"{len(sample)} rows", "fewer than 2 country-sectors in the sample")
+    return cluster_ols(FORMULA, sample, cluster)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One model run: a name, the sample and variable choices, and whether to bootstrap."""
+
+    model: str
+    countries: tuple[str, ...] = tuple(COUNTRIES)
+    elasticities: str = HEADLINE_ELASTICITIES
+    intensity: str = "rdk_output"
+    rd_lag: int = 1
+    cluster: str = "id"
+    bootstrap: bool = False
+    role: str = "robustness"
+    sample: str = ""
+
+
+def default_specs(countries: list[str], drop_countries: list[str], cluster: str = "id") -> list[Spec]:
+    """Headline model plus the registered robustness rows, on ``countries`` minus ``drop_countries``."""
+    main = tuple(c for c in countries if c not in drop_countries)
+    seven = tuple(c for c in main if c not in LATE_ENTRANTS)
+    label = "all 10 countries" if len(main) == len(COUNTRIES) else ", ".join(main)
+    specs = [
+        Spec("(1) headline", main, cluster=cluster, bootstrap=True, role="hypothesis", sample=label),
+        Spec("(2) without GER, SWE, PRT", seven, cluster=cluster, bootstrap=True,
+             sample="7 countries (fixed-composition frontier)"),
+        Spec("(3) a_l=0.6, a_k=0.4", main, elasticities="convention_60_40", cluster=cluster, sample=label),
+        Spec("(4) estimated elasticities", main, elasticities="estimated", cluster=cluster, sample=label),
+        Spec("(5) intensity at t-2", main, rd_lag=2, cluster=cluster, sample=label),
+        Spec("(6) intensity = dlog R&D capital", main, intensity="drdk", cluster=cluster, sample=label),
+        Spec("(7) clustered by country", main, cluster="country", bootstrap=True, sample=label),
+    ]
+    if seven == main:  # nothing to drop: the robustness run would repeat the headline
+        specs = [s for s in specs if not s.model.startswith("(2)")]
+    return specs
+
+
+def run_spec(panel: pd.DataFrame, spec: Spec, start_year: int, end_year: int, *, reps: int, seed: int,
+             weights: str) -> tuple[list[dict], pd.DataFrame, tuple[float, float]]:
+    """Fit one specification; return result rows, the variables frame and the elasticities used."""
+    sub = select(panel, list(spec.countries), [], start_year, end_year)
+    if spec.elasticities not in ELASTICITIES:
+        raise ParameterError("elasticities", spec.elasticities, "not a valid choice", list(ELASTICITIES))
+    alphas = ELASTICITIES[spec.elasticities] or production_elasticities(sub)
+    variables = build_variables(sub, *alphas, intensity=spec.intensity, rd_lag=spec.rd_lag)
+    fitted = fit(variables, spec.cluster)
+    rows = []
+    base = {"model": spec.model, "estimator": "ols_twfe", "sample": spec.sample}
+    for term, hid in TERMS.items():
+        r = fitted.row(term)
+        rows.append({**base, **r, "hypothesis": hid, "role": spec.role if hid else "control"})
+    if spec.bootstrap:
+        sample = variables[variables["in_sample"]]
+        wb = wild_cluster_bootstrap(FORMULA, sample, spec.cluster, CARRYING, reps=reps, seed=seed, weights=weights)
+        rows.append({**base, "model": f"{spec.model} WCR", "estimator": "ols_twfe + wild cluster bootstrap",
+                     "term": CARRYING, "estimate": wb.estimate, "std_error": wb.std_error, "ci_low": wb.ci[0],
+                     "ci_high": wb.ci[1], "p_value": wb.p_value, "n_obs": wb.n_obs, "n_clusters": wb.n_clusters,
+                     "inference": wb.inference, "hypothesis": "I1", "role": "robustness"})
+    return rows, variables, alphas
+
+
+def run(panel: pd.DataFrame, *, countries: list[str] | None = None, drop_countries: list[str] | None = None,
+        start_year: int = YEARS[0], end_year: int = YEARS[1], cluster: str = "id", reps: int = 9999,
+        seed: int = 20261129, weights: str = "webb") -> tuple[pd.DataFrame, dict[str, tuple[float, float]]]:
+    """All registered models -> (results frame with verdicts, {model: elasticities used})."""
+    validate_params({"countries": list(countries or COUNTRIES), "drop_countries": list(drop_countries or []),
+                     "start_year": start_year, "end_year": end_year, "cluster": cluster, "reps": reps,
+                     "seed": seed, "weights": weights})
+    rows: list[dict] = []
+    used: dict[str, tuple[float, float]] = {}
+    for spec in default_specs(list(countries or COUNTRIES), list(drop_countries or []), cluster):
+        r, _, alphas = run_spec(panel, spec, start_year, end_year, reps=reps, seed=seed, weights=weights)
+        rows += r
+        used[spec.model] = alphas
+    hyps = {h.id: h for h in registry.load() if h.family == "industry"}
+    return results.add_verdicts(results.frame(rows), hyps), used
+
+
+def replication_rows(panel: pd.DataFrame) -> pd.DataFrame:
+    """The two SOURCE.md sanity regressions (production function, SE clustered by id) as replication rows."""
+    rows = []
+    for model, formula in (("sanity: year FE", "lny ~ lnl + lnk + lnrd + C(year)"),
+                           ("sanity: two-way FE", "lny ~ lnl + lnk + lnrd + C(year) + C(id)")):
+        f = cluster_ols(formula, panel, "id")
+        for term in ("lnl", "lnk", "lnrd"):
+            rows.append({"hypothesis": "", "model": model, "estimator": "ols", "sample": "all 10 countries",
+                         **f.row(term), "role": "replication"})
+    return results.frame(rows)
+
+
+def frontier_shares(variables: pd.DataFrame) -> pd.DataFrame:
+    """How often each country is the sector frontier: sector-years led, by sector (descriptive, for the note)."""
+    first = variables.drop_duplicates(["sector", "year"])
+    tab = pd.crosstab(first["sector"], first["frontier_country"])
+    return tab.reindex(sorted(tab.columns), axis=1).astype("int64")
