@@ -200,7 +200,7 @@ def flag_notes(frame: pd.DataFrame, lang: str, value_col: str = "value") -> list
                 parts.append(f"{what} ({flag}) {year_ranges(ys)}")
         if parts:
             sep = "; " if lang == "en" else "；"
-            lines.append(f"{labels.area_name(code, lang)}: " + sep.join(parts))
+            lines.append(labels.area_name(code, lang) + labels.text(": ", "：", lang) + sep.join(parts))
     return lines
 
 

@@ -358,7 +358,7 @@ def trend_note(frame: pd.DataFrame, lang: str) -> str:
             bits.append(labels.text(f"no value {year_ranges(gaps)} (not interpolated)",
                                     f"{year_ranges(gaps)}年は値なし（補間せず）", lang))
         if bits:
-            lines.append(f"{name}: " + ", ".join(bits))
+            lines.append(name + labels.text(": ", "：", lang) + labels.text(", ", "、", lang).join(bits))
     flagged = flag_notes(frame.rename(columns={"share": "value"}), lang)
     if flagged:
         lines.append(labels.text("OECD flags: ", "OECDフラグ：", lang) + " / ".join(flagged))
