@@ -72,6 +72,7 @@ def _exporter():
                        template_file="notebook.html")
     exp.exclude_input_prompt = True
     exp.exclude_output_prompt = True
+    exp.language_code = "ja"  # the pages are mainly Japanese (fonts, line breaking, screen readers)
     return exp
 
 
