@@ -1,0 +1,437 @@
+"""Deck figure 6: university technology-transfer performance, United States vs Japan.
+
+The deck (日米大学等の産学官技術移転に関するパフォーマンス（2022年）, from AUTM's U.S. Licensing Activity Survey 2022, licence
+income converted at the 2018 average TTB rate) compares invention disclosures, patent applications, licences, licence
+income and start-ups. We rebuild it from the series the project holds, one bar per *series* (a survey population):
+
+- ``US_AUTM``: AUTM Licensing Activity Survey headline values, all respondents (universities, hospitals, research
+  institutes), from ``data/raw/japan/autm_*.csv``;
+- ``US_AUTM_UNIV``: AUTM member universities only, from the NCSES Science & Engineering Indicators tables
+  (``data/raw/ncses_autm``);
+- ``JP_UNITT``: UNITT 大学技術移転サーベイ (universities, TLOs, public research institutes);
+- ``JP_MEXT``: MEXT 大学等における産学連携等実施状況 (知的財産権等収入, 大学等発ベンチャー設立数).
+
+AUTM's FY2022 licensing figures are paywalled and UNITT's FY2022 edition was not found, so each series shows its
+own latest year (stated on every bar); the years differ by country and by metric. Where a source gives several
+values for a year, ``analysis.sources.japan.best`` picks one by reliability.
+
+``normalise=True`` divides by the research spending of the same year: AUTM respondents' research expenditure
+(US_AUTM), NCSES HERD (all US higher-education institutions; US_AUTM_UNIV) and 大学の研究費（自然科学） as
+stated by UNITT (all Japanese universities; JP_UNITT and JP_MEXT). Counts are then per USD 100 m (US) or per
+¥10 bn (Japan) and money as % of research spending. No exchange rate is in the raw data, so each country is
+normalised in its own currency; nothing is converted. A metric without a same-year denominator is a gap.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .. import labels, plotting
+from ..errors import ParameterError
+from ..sources import japan as japan_src
+from .business_researchers import add_note, check_int, check_keys, relative, resolve_output_dir
+
+STEM = "fig06_tech_transfer_us_jp"
+DATA_NAMES = ("japan", "ncses_autm")
+PARAMS = ("metrics", "series", "years", "normalise", "lang", "output_dir")
+
+METRICS: dict[str, tuple[str, str]] = {
+    "invention_disclosures": ("Invention disclosures", "発明開示件数"),
+    "patent_applications": ("Patent applications", "特許出願件数"),
+    "patents_issued": ("Patents issued / granted", "特許取得件数"),
+    "licences": ("Licences (and options) executed", "ライセンス（オプション）契約件数"),
+    "licence_income": ("Licence income", "ライセンス収入"),
+    "startups": ("Start-ups formed", "設立スタートアップ数"),
+    "research_expenditure": ("Research expenditure", "研究費"),
+}
+DEFAULT_METRICS = ["invention_disclosures", "patent_applications", "patents_issued", "licences",
+                   "licence_income", "startups"]
+MONEY = {"licence_income", "research_expenditure"}
+
+
+@dataclass(frozen=True)
+class Series:
+    """One survey population: which processed data it comes from and the indicator(s) behind each metric.
+
+    A metric maps to indicators in order of preference; an indicator may carry a status flag (``D`` = definition
+    differs from the metric's usual meaning) with a reason.
+    """
+
+    key: str
+    country: str
+    data: str
+    label_en: str
+    label_ja: str
+    population_en: str
+    population_ja: str
+    metrics: dict[str, tuple[tuple[str, str, str, str], ...]]  # metric -> ((indicator, flag, reason en, ja), ...)
+    denominator: str
+    denominator_en: str
+    denominator_ja: str
+
+
+SERIES: dict[str, Series] = {s.key: s for s in (
+    Series("US_AUTM", "USA", "japan", "US: AUTM (all respondents)", "米国: AUTM（全回答機関）",
+           "AUTM Licensing Activity Survey respondents (universities, hospitals, research institutes)",
+           "AUTM ライセンス活動調査の回答機関（大学・病院・研究機関）", {
+               "invention_disclosures": (("autm_us_invention_disclosures", "", "", ""),),
+               "patent_applications": (("autm_us_new_us_patent_applications", "", "", ""),),
+               "patents_issued": (("autm_us_us_patents_issued", "", "", ""),),
+               "licences": (("autm_us_licenses_and_options_executed", "", "", ""),),
+               "licence_income": (("autm_us_license_income_total", "", "", ""),),
+               "startups": (("autm_us_startups_formed", "", "", ""),),
+               "research_expenditure": (("autm_us_research_expenditure_total", "", "", ""),),
+           }, "autm_us_research_expenditure_total",
+           "AUTM respondents' research expenditure", "AUTM回答機関の研究費"),
+    Series("US_AUTM_UNIV", "USA", "ncses_autm", "US: AUTM universities (NCSES)", "米国: AUTM 大学のみ（NCSES）",
+           "AUTM member universities (NSF NCSES, Science & Engineering Indicators tables 8-2, INV-2, INV-3)",
+           "AUTM会員大学（NSF NCSES 科学工学指標 表8-2, INV-2, INV-3）", {
+               "invention_disclosures": (("autm_univ_invention_disclosures", "", "", ""),),
+               "patent_applications": (("autm_univ_patent_applications", "", "", ""),),
+               "patents_issued": (("autm_univ_us_patents_issued", "", "", ""),),
+               "licences": (("autm_univ_new_licenses_options_executed", "", "", ""),),
+               "startups": (("autm_univ_startups_formed", "", "", ""),),
+               "research_expenditure": (("us_herd_total", "", "", ""),),
+           }, "us_herd_total",
+           "NCSES HERD, all US higher-education institutions", "NCSES HERD（米国の全高等教育機関）"),
+    Series("JP_UNITT", "JPN", "japan", "Japan: UNITT survey", "日本: UNITT 大学技術移転サーベイ",
+           "UNITT 大学技術移転サーベイ respondents (universities, TLOs, public research institutes)",
+           "UNITT 大学技術移転サーベイ回答機関（大学・TLO・公的研究機関）", {
+               "invention_disclosures": (("unitt_jp_invention_disclosures", "", "", ""),),
+               "patent_applications": (("unitt_jp_patent_applications", "", "", ""),),
+               "patents_issued": (("unitt_jp_patents_granted", "", "", ""),),
+               "licences": (("unitt_jp_new_licenses_options", "", "", ""),
+                            ("unitt_jp_new_licenses", "D", "FY2019 新規ライセンス契約件数: licences only, "
+                             "a different definition from FY2016 licences + options",
+                             "FY2019の新規ライセンス契約件数はライセンスのみで、FY2016のライセンス＋オプションと定義が異なる")),
+               "licence_income": (("unitt_jp_license_income_total", "", "", ""),
+                                  ("unitt_jp_license_income_received", "", "", "")),
+               "research_expenditure": (("unitt_jp_university_research_expenditure_natsci", "", "", ""),),
+           }, "unitt_jp_university_research_expenditure_natsci",
+           "research spending of Japanese universities (natural sciences) as stated by UNITT",
+           "大学の研究費（自然科学部門, UNITT記載）"),
+    Series("JP_MEXT", "JPN", "japan", "Japan: MEXT survey", "日本: 文部科学省 産学連携等実施状況調査",
+           "MEXT 大学等における産学連携等実施状況 (about 1,050 universities and colleges)",
+           "文部科学省「大学等における産学連携等実施状況」（約1,050機関）", {
+               "licence_income": (("ip_income_total", "D", "知的財産権等収入: all IP income (patents, materials, "
+                                   "copyright, know-how), broader than licence income",
+                                   "知的財産権等収入は特許権・マテリアル・著作権・ノウハウ等の合計で、ライセンス収入より広い"),),
+               "startups": (("university_startups_founded_mext", "", "", ""),),
+               "research_expenditure": (("unitt_jp_university_research_expenditure_natsci", "", "", ""),),
+           }, "unitt_jp_university_research_expenditure_natsci",
+           "research spending of Japanese universities (natural sciences) as stated by UNITT",
+           "大学の研究費（自然科学部門, UNITT記載）"),
+)}
+DEFAULT_SERIES = list(SERIES)
+SERIES_COLORS = {"US_AUTM": "#1f77b4", "US_AUTM_UNIV": "#9ecae1", "JP_UNITT": "#d62728", "JP_MEXT": "#f4a6a6"}
+# Normalisation bases: a count per this much research spending, in each country's own currency.
+PER = {"USD": (1e8, "per USD 100 m", "1億ドルあたり"), "JPY": (1e10, "per ¥10 bn", "100億円あたり")}
+
+
+def _check_list(name: str, value: Any, choices: list[str]) -> list[str]:
+    if value == "all":
+        return list(choices)
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
+        raise ParameterError(name, value, "expected 'all' or a non-empty list", choices)
+    out: list[str] = []
+    for v in value:
+        if v not in choices:
+            raise ParameterError(name, v, "unknown choice", choices)
+        if v in out:
+            raise ParameterError(name, value, f"{v} is listed twice")
+        out.append(v)
+    return out
+
+
+def check_years(years: Any, series: list[str]) -> dict[str, int | None]:
+    """``'latest'`` or ``{series key: year}`` (series not named use their latest year)."""
+    if years == "latest":
+        return {s: None for s in series}
+    if not isinstance(years, dict):
+        raise ParameterError("years", years, "expected 'latest' or a dict {series: year}, e.g. {'JP_UNITT': 2017}",
+                             list(SERIES))
+    out: dict[str, int | None] = {s: None for s in series}
+    for k, v in years.items():
+        if k not in SERIES:
+            raise ParameterError("years", k, "unknown series", list(SERIES))
+        if k not in series:
+            raise ParameterError("years", k, "series not selected in 'series'", series)
+        out[k] = None if v == "latest" else check_int(f"years[{k!r}]", v)
+    return out
+
+
+def validate_params(params: dict[str, Any], frames: dict[str, pd.DataFrame] | None = None) -> None:
+    """Check the notebook parameters (names, metrics, series, years, normalise, lang) before any work.
+
+    With ``frames`` ({'japan': ..., 'ncses_autm': ...}) an explicit year is also checked against the data: a
+    series with no value for any selected metric in that year is an error listing the years it has.
+    """
+    check_keys(params, PARAMS)
+    p = {"metrics": DEFAULT_METRICS, "series": "all", "years": "latest", "normalise": False, "lang": "ja",
+         "output_dir": "", **params}
+    metrics = _check_list("metrics", p["metrics"], list(METRICS))
+    series = _check_list("series", p["series"], list(SERIES))
+    if not isinstance(p["normalise"], bool):
+        raise ParameterError("normalise", p["normalise"], "must be True or False")
+    if p["normalise"] and "research_expenditure" in metrics:
+        raise ParameterError("metrics", "research_expenditure", "is the denominator when normalise=True; drop it",
+                             [m for m in METRICS if m != "research_expenditure"])
+    labels.check_lang(p["lang"])
+    if not isinstance(p["output_dir"], str):
+        raise ParameterError("output_dir", p["output_dir"], "expected a folder path as text ('' = default)")
+    years = check_years(p["years"], series)
+    if frames is not None:
+        for key, year in years.items():
+            if year is None:
+                continue
+            have = available_years(frames, key, metrics, p["normalise"])
+            if year not in have:
+                raise ParameterError(f"years[{key!r}]", year, f"no data for {', '.join(metrics)} in this year"
+                                     + (" with a same-year denominator" if p["normalise"] else ""), have)
+
+
+def _best(frame: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """One value per year of ``indicator`` chosen by reliability (empty frame if the indicator is absent)."""
+    if not (frame["indicator"] == indicator).any():
+        return frame.iloc[0:0].assign(n_sources=pd.Series(dtype="int64"), alternatives=pd.Series(dtype="string"),
+                                      max_rel_diff=pd.Series(dtype="float64"))
+    return japan_src.best(frame, indicator)
+
+
+def _candidates(frames: dict[str, pd.DataFrame], key: str, metric: str) -> pd.DataFrame:
+    """All (year, value) candidates of a metric in a series, with the indicator used and its status flag."""
+    s = SERIES[key]
+    parts = []
+    for rank, (ind, flag, reason_en, reason_ja) in enumerate(s.metrics.get(metric, ())):
+        b = _best(frames[s.data], ind)
+        b = b[b["entity"] == s.country]
+        if b.empty:
+            continue
+        parts.append(b.assign(rank=rank, extra_flag=flag, flag_reason_en=reason_en, flag_reason_ja=reason_ja))
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True)
+
+
+def _denominators(frames: dict[str, pd.DataFrame], key: str) -> pd.DataFrame:
+    s = SERIES[key]
+    b = _best(frames[s.data], s.denominator)
+    return b[b["entity"] == s.country]
+
+
+def available_years(frames: dict[str, pd.DataFrame], key: str, metrics: list[str], normalise: bool) -> list[int]:
+    """Years in which series ``key`` has a value for at least one of ``metrics`` (and a denominator if normalised)."""
+    years: set[int] = set()
+    den = set(_denominators(frames, key)["year"].dropna().astype(int)) if normalise else None
+    for m in metrics:
+        c = _candidates(frames, key, m)
+        if c.empty:
+            continue
+        ys = set(c["year"].dropna().astype(int))
+        years |= ys & den if den is not None else ys
+    return sorted(years)
+
+
+def table(frames: dict[str, pd.DataFrame], metrics: list[str] | str = "all", series: list[str] | str = "all",
+          years: dict[str, int | None] | str = "latest", normalise: bool = False, lang: str = "ja") -> pd.DataFrame:
+    """The figure's data: one row per (metric, series), a gap row (NaN value) where the data have nothing.
+
+    With ``years='latest'`` each series takes its latest year for each metric (with a same-year denominator
+    when ``normalise``); with an explicit year a metric missing in that year is a gap.
+    """
+    metrics = _check_list("metrics", metrics, list(METRICS))
+    series = _check_list("series", series, list(SERIES))
+    labels.check_lang(lang)
+    yrs = check_years(years, series)
+    rows = []
+    for m in metrics:
+        for key in series:
+            s = SERIES[key]
+            base = {"metric": m, "metric_label": METRICS[m][0 if lang == "en" else 1], "series": key,
+                    "series_label": s.label_en if lang == "en" else s.label_ja, "country": s.country}
+            c = _candidates(frames, key, m)
+            den = _denominators(frames, key)
+            why = ""
+            if not c.empty and normalise:
+                c = c[c["year"].isin(set(den["year"].dropna()))]
+                if c.empty:
+                    why = "no same-year research spending"
+            if c.empty:
+                why = why or ("not in the data" if s.metrics.get(m) else "no series for this metric in the collected data")
+            else:
+                want = yrs[key]
+                if want is not None:
+                    c = c[c["year"] == want]
+                    if c.empty:
+                        why = f"no value for {want}"
+            if c.empty:
+                rows.append({**base, "year": pd.NA, "year_type": "", "value": math.nan, "unit": "",
+                             "indicator": "", "source": "", "source_id": "", "reliability": "", "flags": "",
+                             "flag_reason": "", "alternatives": "", "denominator": math.nan,
+                             "denominator_year": pd.NA, "normalised": math.nan, "normalised_unit": "",
+                             "gap": why})
+                continue
+            c = c.sort_values(["year", "rank"], ascending=[False, True], kind="mergesort")
+            r = c.iloc[0]
+            flags = "".join(sorted(set(str(r["flags"]) + str(r["extra_flag"]))))
+            row = {**base, "year": int(r["year"]), "year_type": r["year_type"], "value": float(r["value"]),
+                   "unit": r["unit"], "indicator": r["indicator"], "source": r["source"],
+                   "source_id": r["source_id"], "reliability": r["reliability"], "flags": flags,
+                   "flag_reason": r["flag_reason_en" if lang == "en" else "flag_reason_ja"], "alternatives": r["alternatives"], "denominator": math.nan,
+                   "denominator_year": pd.NA, "normalised": math.nan, "normalised_unit": "", "gap": ""}
+            if normalise:
+                d = den[den["year"] == r["year"]].iloc[0]
+                cur = str(d["unit"])
+                row["denominator"], row["denominator_year"] = float(d["value"]), int(d["year"])
+                if m in MONEY:
+                    row["normalised"] = row["value"] / row["denominator"] * 100.0
+                    row["normalised_unit"] = "% of research spending"
+                else:
+                    row["normalised"] = row["value"] / row["denominator"] * PER[cur][0]
+                    row["normalised_unit"] = f"count {PER[cur][1]} of research spending"
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    for col in ("year", "denominator_year"):
+        out[col] = out[col].astype("Int64")
+    return out
+
+
+def _fmt_value(v: float, unit: str, lang: str) -> str:
+    if unit == "USD":
+        return f"${v / 1e9:,.3g}bn" if lang == "en" else f"{v / 1e8:,.4g}億ドル"
+    if unit == "JPY":
+        return f"¥{v / 1e9:,.3g}bn" if lang == "en" else f"{v / 1e8:,.4g}億円"
+    return f"{v:,.0f}"
+
+
+def _fy(year: int, year_type: str) -> str:
+    return f"FY{year}" if year_type in ("fiscal_us", "fiscal_jp") else str(year)
+
+
+def figure(tab: pd.DataFrame, normalise: bool = False, lang: str = "ja") -> plt.Figure:
+    """Small multiples: one panel per metric, one bar per series; gaps are labelled, never drawn as zero."""
+    labels.check_lang(lang)
+    t = lambda en, ja: labels.text(en, ja, lang)  # noqa: E731
+    plotting.set_style()
+    metrics = list(dict.fromkeys(tab["metric"]))
+    series = list(dict.fromkeys(tab["series"]))
+    ncols = min(3, len(metrics))
+    nrows = math.ceil(len(metrics) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols + 1, 4.6 * nrows + 1.2), squeeze=False)
+    x = np.arange(len(series))
+    for ax, m in zip(axes.flat, metrics):
+        sub = tab[tab["metric"] == m].set_index("series").loc[series]
+        ycol = "normalised" if normalise else "value"
+        money_raw = (m in MONEY) and not normalise
+        twin = ax.twinx() if money_raw else None
+        top = {}
+        for xi, key in zip(x, series):
+            r = sub.loc[key]
+            target = twin if (money_raw and r["country"] == "JPN") else ax
+            if pd.isna(r[ycol]):
+                continue
+            scale = 1e9 if money_raw else 1.0
+            target.bar(xi, r[ycol] / scale, color=SERIES_COLORS[key], width=0.7,
+                       hatch="//" if "D" in r["flags"] else None, edgecolor="white")
+            top[id(target)] = max(top.get(id(target), 0.0), r[ycol] / scale)
+        for target in [ax] + ([twin] if twin is not None else []):
+            target.set_ylim(0, (top.get(id(target), 1.0) or 1.0) * 1.35)
+            target.tick_params(axis="y", labelsize=10)
+            target.grid(visible=target is ax, axis="y")
+        for xi, key in zip(x, series):
+            r = sub.loc[key]
+            target = twin if (money_raw and r["country"] == "JPN") else ax
+            ymax = target.get_ylim()[1]
+            if pd.isna(r[ycol]):
+                target.text(xi, ymax * 0.03, t("no\ndata", "データ\nなし"), ha="center", va="bottom", fontsize=9.5,
+                            color="#777777")
+                continue
+            scale = 1e9 if money_raw else 1.0
+            if normalise:
+                lab = f"{r[ycol]:.2f}%" if m in MONEY else (f"{r[ycol]:,.1f}" if r[ycol] >= 10 else f"{r[ycol]:.2f}")
+            else:
+                lab = _fmt_value(r["value"], r["unit"], lang)
+            lab += f"\n{_fy(int(r['year']), r['year_type'])}" + (" D" if "D" in r["flags"] else "")
+            target.text(xi, r[ycol] / scale + ymax * 0.02, lab, ha="center", va="bottom", fontsize=9.5)
+        ax.set_xticks(x, [""] * len(series))
+        ax.set_title(METRICS[m][0 if lang == "en" else 1], fontsize=13, loc="left", fontweight="normal")
+        if money_raw:
+            ax.set_ylabel(t("US: USD bn", "米国: 10億ドル"), fontsize=10, color=SERIES_COLORS["US_AUTM"])
+            twin.set_ylabel(t("Japan: JPY bn", "日本: 10億円"), fontsize=10, color=SERIES_COLORS["JP_UNITT"])
+        elif normalise:
+            ax.set_ylabel(t("% of research spending", "研究費に対する％") if m in MONEY else
+                          t("per USD 100 m (US) / ¥10 bn (JP)", "米国1億ドル／日本100億円あたり"), fontsize=10)
+        else:
+            ax.set_ylabel(t("count", "件数"), fontsize=10)
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.set_visible(False)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=SERIES_COLORS[k]) for k in series]
+    fig.legend(handles, [SERIES[k].label_en if lang == "en" else SERIES[k].label_ja for k in series],
+               loc="upper center", ncol=len(series), fontsize=11, bbox_to_anchor=(0.5, 0.955))
+    title = t("US vs Japan university technology transfer", "日米大学等の産学官技術移転に関するパフォーマンス")
+    if normalise:
+        title += t(" (per research spending)", "（研究費あたり）")
+    fig.suptitle(title, fontsize=17, y=0.995)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return fig
+
+
+def note(tab: pd.DataFrame, normalise: bool = False, lang: str = "ja") -> str:
+    """Sources with years per series, gaps, flags and the normalisation basis, computed from ``tab``."""
+    en = lang == "en"
+    lines = []
+    for key in dict.fromkeys(tab["series"]):
+        s = SERIES[key]
+        sub = tab[(tab["series"] == key) & tab["value"].notna()]
+        yrs = ", ".join(f"{r.metric_label} {_fy(int(r.year), r.year_type)}" for r in sub.itertuples())
+        gaps = ", ".join(r.metric_label for r in tab[(tab["series"] == key) & tab["value"].isna()].itertuples())
+        pop = s.population_en if en else s.population_ja
+        line = f"{s.label_en if en else s.label_ja} — {pop}: {yrs or ('none' if en else 'なし')}"
+        if gaps:
+            line += (f"; no data: {gaps}" if en else f"；データなし: {gaps}")
+        lines.append(line)
+    flagged = tab[tab["flags"].str.contains("D", na=False)]
+    for r in flagged.itertuples():
+        lines.append(f"D (definition differs) = {r.flag_reason}" if en else f"D = 定義が異なる（{r.flag_reason}）")
+    if normalise:
+        dens = "; ".join(f"{SERIES[k].label_en if en else SERIES[k].label_ja}: "
+                         f"{SERIES[k].denominator_en if en else SERIES[k].denominator_ja}"
+                         for k in dict.fromkeys(tab["series"]))
+        lines.append(("Normalised by research spending of the same year — " + dens + ". Counts per USD 100 m (US) "
+                      "or per ¥10 bn (Japan), each in its own currency: the raw data hold no exchange rate, so "
+                      "nothing is converted and the two bases are not equal amounts. The surveys' respondents are a subset of the "
+                      "institutions HERD and the Japanese total cover, so those ratios understate.") if en else
+                     ("同一年度の研究費で基準化 — " + dens + "。件数は米国1億ドル・日本100億円あたりで、各国通貨のまま"
+                      "（為替レートは元データにないため換算しない。両基準は同額ではない）。HERD と日本の研究費は調査回答機関より"
+                      "広い範囲を含むため、その比率は過小になる。"))
+    lines.append("FY: US institutions' fiscal years (named by the year they end); Japan 年度 (April–March, named by "
+                 "the year it starts). Sources: AUTM (via press releases and NSF NCSES SEI), UNITT, MEXT; "
+                 "see data/raw/japan/SOURCE.md and data/raw/ncses_autm/SOURCE.md." if en else
+                 "年度: 米国は各機関の会計年度（終了年で表記）、日本は4月–3月の年度。出典: AUTM（プレスリリース、"
+                 "NSF NCSES 科学工学指標経由）、UNITT、文部科学省。data/raw/japan/SOURCE.md 参照。")
+    return "\n".join(lines)
+
+
+def make(frames: dict[str, pd.DataFrame], metrics: list[str] | str = DEFAULT_METRICS,
+         series: list[str] | str = "all", years: dict[str, int | None] | str = "latest",
+         normalise: bool = False, lang: str = "ja", output_dir: str | Path = "") -> dict[str, Any]:
+    """Validate, build the table, draw, save png/svg/csv; return {'data', 'figure', 'note', 'paths'}."""
+    validate_params({"metrics": metrics, "series": series, "years": years, "normalise": normalise, "lang": lang,
+                     "output_dir": str(output_dir)}, frames)
+    tab = table(frames, metrics, series, years, normalise, lang)
+    fig = figure(tab, normalise, lang)
+    text = note(tab, normalise, lang)
+    add_note(fig, text, width_em=95)
+    stem = STEM + ("_normalised" if normalise else "")
+    out = plotting.save(fig, tab, resolve_output_dir(output_dir, "figures", STEM), stem)
+    return {"data": tab, "figure": fig, "note": text, "paths": out}
+
+
+__all__ = ["make", "table", "figure", "note", "validate_params", "available_years", "relative", "SERIES", "METRICS"]
