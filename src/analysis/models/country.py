@@ -228,7 +228,8 @@ def model_frame(panel: pd.DataFrame, spec: Spec, *, lag: int = 0, countries: lis
         df = df[(df["year"] >= years[0]) & (df["year"] <= years[1])]
     df = df.dropna(subset=[y, *xs])
     flag_cols = [f"{y}_flags", *[f"{x}_flags" for x in xs]]
-    df = df.assign(has_break=df[flag_cols].fillna("").astype(str).agg("".join, axis=1).str.contains("B"))
+    flag_text = df[flag_cols].fillna("").astype(str).agg("".join, axis=1) if len(df) else pd.Series(dtype=str)
+    df = df.assign(has_break=flag_text.str.contains("B").astype(bool))
     n_breaks = int(df["has_break"].sum())
     if drop_breaks:
         df = df[~df["has_break"]]
