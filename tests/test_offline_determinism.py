@@ -1,0 +1,101 @@
+"""No code path opens a network connection; two builds give byte-identical processed files and figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from analysis import build, plotting
+from tests.conftest import ROOT
+
+GUARD = textwrap.dedent('''
+    import os, socket
+    _log = os.environ["SANGAKU_NET_LOG"]
+    _orig_connect = socket.socket.connect
+    _orig_connect_ex = socket.socket.connect_ex
+
+    def _allowed(address):
+        if isinstance(address, (str, bytes)):  # AF_UNIX
+            return True
+        host = address[0]
+        return host in ("127.0.0.1", "::1", "localhost") or str(host).startswith("127.")
+
+    def _guard(self, address, _orig):
+        if not _allowed(address):
+            with open(_log, "a") as fh:
+                fh.write(f"{os.getpid()} {address!r}\\n")
+            raise OSError("network access blocked by the offline test")
+        return _orig(self, address)
+
+    socket.socket.connect = lambda self, a: _guard(self, a, _orig_connect)
+    socket.socket.connect_ex = lambda self, a: _guard(self, a, _orig_connect_ex)
+''')
+
+
+@pytest.fixture()
+def offline_env(tmp_path):
+    guard_dir = tmp_path / "guard"
+    guard_dir.mkdir()
+    (guard_dir / "sitecustomize.py").write_text(GUARD)
+    log = tmp_path / "net.log"
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "raw").symlink_to(ROOT / "data" / "raw")
+    env = dict(os.environ, PYTHONPATH=f"{guard_dir}{os.pathsep}{ROOT / 'src'}", SANGAKU_NET_LOG=str(log),
+               SANGAKU_ROOT=str(root), SANGAKU_OUTPUT=str(tmp_path / "output"))
+    return env, log, root
+
+
+def test_guard_blocks_and_records_a_real_attempt(offline_env):
+    env, log, _ = offline_env
+    code = "import socket\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\nexcept OSError as e:\n    print(e)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert "blocked by the offline test" in out.stdout
+    assert "192.0.2.1" in log.read_text()
+
+
+def test_data_build_and_a_notebook_run_offline(offline_env):
+    env, log, root = offline_env
+    subprocess.run([sys.executable, "-m", "analysis.cli", "data"], env=env, check=True, capture_output=True)
+    assert (root / "data" / "processed" / "oecd_msti.parquet").exists()
+    nb = ROOT / "notebooks" / "fig01_business_researchers_index.ipynb"
+    code = ("import nbformat; from pathlib import Path; from analysis import nbtools\n"
+            f"nb = nbformat.read({str(nb)!r}, as_version=4)\n"
+            f"nbtools.execute(nb, Path({str(nb.parent)!r}))\n"
+            "print('cells', len(nb.cells))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert not log.exists(), f"network connections attempted: {log.read_text()}"
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    ha = build.build(out=a)
+    hb = build.build(out=b)
+    assert ha == hb and len(ha) >= 2
+    for name in ha:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert json.loads((a / "BUILD.json").read_text()) == json.loads((b / "BUILD.json").read_text())
+
+
+def test_figure_files_are_byte_identical(tmp_path):
+    plotting.set_style()
+    outs = []
+    for run in ("x", "y"):
+        fig, ax = plt.subplots()
+        ax.plot([2011, 2021], [100, 107.8], color=plotting.color("JPN"), label="日本")
+        ax.set_title("各国の企業における研究者の伸び")
+        ax.legend()
+        outs.append(plotting.save(fig, pd.DataFrame({"year": [2011, 2021], "index": [100, 107.8]}),
+                                  tmp_path / run, "fig"))
+        plt.close(fig)
+    for ext in ("png", "svg", "csv"):
+        assert outs[0][ext].read_bytes() == outs[1][ext].read_bytes(), ext
