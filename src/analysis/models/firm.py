@@ -158,7 +158,9 @@ def firm_dummy_check(sample: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     k = sample[informative]
     dummies = pd.get_dummies(k["firm"], prefix="firm", dtype="float64")
     X = pd.concat([k[cols], dummies], axis=1)
-    glm = sm.GLM(k["patent"].to_numpy(dtype="float64"), X, family=sm.families.Poisson()).fit(tol=1e-12)
+    # Newton rather than IRLS: a few iterations instead of ~18 with 175 dummies
+    glm = sm.GLM(k["patent"].to_numpy(dtype="float64"), X, family=sm.families.Poisson()).fit(
+        method="newton", tol=1e-12, maxiter=100)
     return pd.DataFrame({"estimate": glm.params[cols], "std_error": glm.bse[cols]})
 
 
@@ -361,3 +363,21 @@ def coefficient_plot(df: pd.DataFrame, lang: str = "ja"):
     ax.tick_params(axis="x", labelsize=11)
     fig.tight_layout()
     return fig, d[["hypothesis", "model", "term", "estimate", "ci_low", "ci_high", "p_value", "role", "verdict"]]
+
+
+def spillover_elasticity(fit: count_panel.CountFit, sample: pd.DataFrame,
+                         quantiles: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
+    """Patent elasticity w.r.t. spillovers, b_spil + b_(rdexp:spil) (rdexp - mean), at quantiles of log R&D.
+
+    ``sample`` is the estimation sample returned by :func:`design` (its rdexp mean is the centring point).
+    Delta-method SEs use the fit's covariance (cluster-robust by default).
+    """
+    mean = sample["rdexp"].mean()
+    rows = []
+    for q in quantiles:
+        rd = float(sample["rdexp"].quantile(q))
+        lc = fit.linear_combination({"spil": 1.0, "rdexp:spil": rd - mean})
+        rows.append({"rdexp quantile": q, "log R&D": rd, "elasticity": lc["estimate"],
+                     "std_error": lc["std_error"], "ci_low": lc["estimate"] - 1.959963984540054 * lc["std_error"],
+                     "ci_high": lc["estimate"] + 1.959963984540054 * lc["std_error"], "p_value": lc["p_value"]})
+    return pd.DataFrame(rows)
