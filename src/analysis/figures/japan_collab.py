@@ -458,7 +458,8 @@ def plot_fig2(frame: pd.DataFrame, lang: str = "ja") -> plt.Figure:
     fig.suptitle(labels.text("Joint and contract research between universities and private companies",
                              "大学と国内民間企業との共同・受託研究実績／大学等における1件当たり共同研究費", lang),
                  fontsize=18)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.85, bottom=0.13, wspace=0.25)  # fixed: tight_layout
+    # is thrown off by the unclipped gap markers
     add_note(fig, fig2_note(frame, lang), width_em=118)
     return fig
 
@@ -535,7 +536,7 @@ def plot_fig5(frame: pd.DataFrame, lang: str = "ja") -> plt.Figure:
                                                                 "特許権収入（文科省、2019年度以降）", lang),
                            ls="--", open_marker=True, mark_gaps=False)
             else:
-                _draw_line(ax, s, scale, TYPE_COLORS[t], _type_name(t, lang), mark_gaps=t == "total")
+                _draw_line(ax, s, scale, TYPE_COLORS[t], _type_name(t, lang))
             br = s[s["flags"].str.contains("B") & s["value"].notna()]
             for y, v in zip(br["year"], br["value"] / scale):
                 ax.plot([y], [v], "D", mfc=TYPE_COLORS.get(t, "#7f7f7f"), mec="black", mew=1.4, ms=9, zorder=6)
@@ -553,7 +554,8 @@ def plot_fig5(frame: pd.DataFrame, lang: str = "ja") -> plt.Figure:
         ax.set_xlabel(_fy_label(lang), fontsize=13)
         ax.legend(loc="upper left", fontsize=10.5, bbox_to_anchor=(0.0, 0.86) if panel == "count" else None)
     fig.suptitle(labels.text("Patent licensing by universities", "特許権実施等の実績", lang), fontsize=18)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.85, bottom=0.13, wspace=0.18)  # fixed: tight_layout
+    # is thrown off by the unclipped gap markers
     add_note(fig, fig5_note(frame, lang), width_em=106)
     return fig
 
@@ -639,7 +641,8 @@ def plot_fig8(frame: pd.DataFrame, lang: str = "ja") -> plt.Figure:
         ax.margins(y=0.15)
         ax.set_ylim(0, ax.get_ylim()[1] * 1.08)
     fig.suptitle(labels.text("University start-ups in Japan", "大学発ベンチャー", lang), fontsize=18)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.85, bottom=0.13, wspace=0.18)  # fixed: tight_layout
+    # is thrown off by the unclipped gap markers
     add_note(fig, fig8_note(frame, lang), width_em=106)
     return fig
 
