@@ -82,6 +82,12 @@ def test_cli_value_of_wrong_type_names_the_expected_type(project, no_kernels, na
     assert "like the default" in str(ei.value)
 
 
+def test_parameters_with_trailing_comments_and_annotations_are_read(project):
+    # papermill.inspect_notebook alone skips "n = 3  # bars"; the runner must still know n and its type
+    nb = runner.load_notebook(runner.discover()["fig_toy"])
+    assert nb.params == {"lang": "ja", "output_dir": "", "country": "JPN", "n": 3, "scale": 1.0, "show": True}
+
+
 def test_typed_values_must_match_the_default_type(project, no_kernels):
     nb = runner.load_notebook(runner.discover()["fig_toy"])
     with pytest.raises(ParameterError, match="expected a int"):

@@ -28,6 +28,7 @@ import hashlib
 import importlib
 import importlib.metadata
 import json
+import logging
 import os
 import sys
 import time
@@ -92,6 +93,32 @@ def _literal(src: str | None) -> Any:
         return _UNPARSEABLE
 
 
+def _parameters_cell(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """Names and literal defaults assigned at the top level of the cell tagged ``parameters``."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                return {}
+            out: dict[str, Any] = {}
+            for node in tree.body:
+                if isinstance(node, ast.Assign):
+                    targets, value = node.targets, node.value
+                elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                    targets, value = [node.target], node.value
+                else:
+                    continue
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        try:
+                            out[t.id] = ast.literal_eval(value)
+                        except ValueError:
+                            out[t.id] = _UNPARSEABLE
+            return out
+    return {}
+
+
 def load_notebook(path: Path) -> Notebook:
     """Read a notebook, its ``metadata["sangaku"]`` and its parameters (via ``papermill.inspect_notebook``)."""
     import papermill
@@ -100,8 +127,18 @@ def load_notebook(path: Path) -> Notebook:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types for a broken file
         raise DataFileError(path, f"not a readable notebook: {exc}") from exc
-    inspected = papermill.inspect_notebook(str(path))
-    params = {name: _literal(info.get("default")) for name, info in inspected.items()}
+    params = _parameters_cell(nb)
+    # papermill's own reading of the parameters cell; it skips lines with a trailing comment
+    # ("Unable to parse line ..."), so the assignments read above with ``ast`` complete it.
+    logger = logging.getLogger("papermill")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        inspected = papermill.inspect_notebook(str(path))
+    finally:
+        logger.setLevel(level)
+    for name, info in inspected.items():
+        params.setdefault(name, _literal(info.get("default")))
     cells = [(c.cell_type, c.source, sorted(c.get("metadata", {}).get("tags", []))) for c in nb.cells]
     return Notebook(path.stem, path, dict(nb.metadata.get("sangaku", {})), params, cells)
 
