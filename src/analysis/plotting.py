@@ -42,7 +42,7 @@ def set_style() -> None:
         "svg.hashsalt": "sangaku",
         "svg.fonttype": "path",
         "legend.frameon": False,
-        "axes.titleweight": "bold",
+        "axes.titleweight": "normal",  # IPAex Gothic has no bold face
     })
 
 
