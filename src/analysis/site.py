@@ -142,14 +142,14 @@ def verdict_rows(registered: dict[str, str] | None = None) -> list[dict[str, Any
                     "term": r.get("term", ""), "estimate": _fmt(r.get("estimate", "")),
                     "p_value": _fmt(r.get("p_value", ""), 3), "n_obs": _fmt(r.get("n_obs", ""), 10),
                     "verdict": r["verdict"], "verdict_class": r["verdict"].strip().replace(" ", "-"),
-                    "source": f"{nbname}/{path.name}",
+                    "source": f"output/tables/{nbname}/{path.name}", "notebook": nbname,
                     "href": f"nb/{nbname}.html" if page.exists() else "",
                 })
     for hid, statement in sorted(registered.items()):
         if hid not in seen:
             rows.append({"hypothesis": hid, "statement": statement, "model": "", "term": "", "estimate": "",
                          "p_value": "", "n_obs": "", "verdict": "not run", "verdict_class": "not-run",
-                         "source": "", "href": ""})
+                         "source": "", "notebook": "", "href": ""})
     return rows
 
 
