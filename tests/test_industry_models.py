@@ -183,6 +183,7 @@ def test_replication_rows(panel):
     ({"start_year": 1970}, "start_year"),
     ({"start_year": 2000, "end_year": 2001}, "end_year"),
     ({"elasticities": "cobb"}, "elasticities"),
+    ({"estimator": "gmm"}, "estimator"),
     ({"intensity": "rd_va"}, "intensity"),
     ({"rd_lag": 3}, "rd_lag"),
     ({"cluster": "sector"}, "cluster"),
@@ -213,6 +214,6 @@ def test_empty_sample(panel):
 
 def test_default_params_pass():
     ind.validate_params({"countries": list(ind.COUNTRIES), "drop_countries": [], "start_year": 1980,
-                         "end_year": 2005, "elasticities": "convention_70_30", "intensity": "rdk_output",
+                         "end_year": 2005, "estimator": "ols_twfe", "elasticities": "convention_70_30", "intensity": "rdk_output",
                          "rd_lag": 1, "cluster": "id", "weights": "webb", "reps": 9999, "seed": 20261129,
                          "lang": "ja", "output_dir": "", "papermill_extra": object()})

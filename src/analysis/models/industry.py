@@ -45,6 +45,7 @@ INTENSITIES = {
     "drdk": "100 x Delta log R&D capital",
 }
 CLUSTERS = {"id": "country-sector", "country": "country"}
+ESTIMATORS = {"ols_twfe": "OLS with country-sector and year fixed effects (the registered estimator)"}
 WEIGHTS = ("webb", "rademacher")
 LANGS = ("ja", "en")
 TERMS = {"rdint_l1:dist_l1": "I1", "dist_l1": "I1b", "rdint_l1": "I1c", "dtfp_frontier": ""}
@@ -56,7 +57,7 @@ def validate_params(params: dict) -> None:
     """Reject bad notebook parameters before a kernel starts (``ParameterError`` names the parameter).
 
     Known keys: ``countries`` (list of panel country codes), ``drop_countries`` (list), ``start_year`` /
-    ``end_year`` (1980-2005), ``elasticities`` (a key of ``ELASTICITIES``), ``intensity`` (``rdk_output`` or
+    ``end_year`` (1980-2005), ``estimator`` (``ols_twfe``), ``elasticities`` (a key of ``ELASTICITIES``), ``intensity`` (``rdk_output`` or
     ``drdk``), ``rd_lag`` (1 or 2), ``cluster`` (``id`` or ``country``), ``weights``, ``reps`` (>= 99),
     ``seed`` (int >= 0), ``lang`` (ja/en), ``output_dir`` (str). Unknown keys are ignored (papermill adds its own).
     """
@@ -82,7 +83,8 @@ def validate_params(params: dict) -> None:
     if "start_year" in params and "end_year" in params and params["start_year"] + 2 > params["end_year"]:
         raise ParameterError("end_year", params["end_year"],
                              f"must be at least start_year + 2 ({params['start_year'] + 2}): growth and lags need years")
-    choices = {"elasticities": list(ELASTICITIES), "intensity": list(INTENSITIES), "rd_lag": [1, 2],
+    choices = {"estimator": list(ESTIMATORS), "elasticities": list(ELASTICITIES), "intensity": list(INTENSITIES),
+               "rd_lag": [1, 2],
                "cluster": list(CLUSTERS), "weights": list(WEIGHTS), "lang": list(LANGS)}
     for key, valid in choices.items():
         if key in params and params[key] not in valid:
@@ -283,3 +285,91 @@ def frontier_shares(variables: pd.DataFrame) -> pd.DataFrame:
     first = variables.drop_duplicates(["sector", "year"])
     tab = pd.crosstab(first["sector"], first["frontier_country"])
     return tab.reindex(sorted(tab.columns), axis=1).astype("int64")
+
+
+def registry_table() -> pd.DataFrame:
+    """The registered industry hypotheses (I1, I1b, I1c) as a table, for printing before any estimate."""
+    rows = [{"id": h.id, "statement": h.statement, "coefficient": ", ".join(h.coefficients),
+             "expected_sign": h.expected_sign, "outcome": h.outcome, "estimators": "; ".join(h.estimators),
+             "inference": h.inference, "alpha": h.alpha, "headline": h.headline}
+            for h in registry.load() if h.family == "industry"]
+    return pd.DataFrame(rows)
+
+
+PLOT_LABELS = {
+    "ja": {"rdint_l1:dist_l1": "I1: R&D集約度 × フロンティアからの距離", "dist_l1": "I1b: フロンティアからの距離（キャッチアップ）",
+           "rdint_l1": "I1c: R&D集約度（フロンティアでの効果）", "x": "係数（TFP成長率 %ポイント）",
+           "cr1": "クラスター頑健 95%信頼区間", "wcr": "ワイルド・クラスター・ブートストラップ 95%区間",
+           "head": "事前登録した主推定"},
+    "en": {"rdint_l1:dist_l1": "I1: R&D intensity x distance to frontier", "dist_l1": "I1b: distance to frontier (catch-up)",
+           "rdint_l1": "I1c: R&D intensity (effect at the frontier)", "x": "coefficient (TFP growth, % points)",
+           "cr1": "cluster-robust 95% CI", "wcr": "wild cluster bootstrap 95% interval",
+           "head": "registered headline model"},
+}
+MODEL_LABELS_JA = {
+    "(1) headline": "(1) 主推定（10か国）",
+    "(2) without GER, SWE, PRT": "(2) 独・瑞・葡を除く7か国",
+    "(3) a_l=0.6, a_k=0.4": "(3) 弾力性 0.6/0.4",
+    "(4) estimated elasticities": "(4) 推定した弾力性",
+    "(5) intensity at t-2": "(5) 集約度を2期ラグ",
+    "(6) intensity = dlog R&D capital": "(6) 集約度 = R&D資本の伸び率",
+    "(7) clustered by country": "(7) 国でクラスター",
+}
+
+
+def model_label(model: str, lang: str) -> str:
+    """Model name for figures: Japanese labels when ``lang == "ja"`` (the WCR suffix is kept)."""
+    if lang != "ja":
+        return model
+    base, wcr = (model[:-4], " WCR") if model.endswith(" WCR") else (model, "")
+    return MODEL_LABELS_JA.get(base, base) + wcr
+
+
+def coefficient_plot(res: pd.DataFrame, lang: str = "ja"):
+    """Three panels (I1, I1b, I1c): estimate and 95 % interval per model; returns (figure, data plotted)."""
+    import matplotlib.pyplot as plt
+
+    if lang not in PLOT_LABELS:
+        raise ParameterError("lang", lang, "not a valid choice", list(PLOT_LABELS))
+    lab = PLOT_LABELS[lang]
+    terms = ["rdint_l1:dist_l1", "dist_l1", "rdint_l1"]
+    data = res[res["term"].isin(terms)][["model", "term", "estimate", "ci_low", "ci_high", "p_value", "n_obs",
+                                         "n_clusters", "inference", "role", "verdict"]].reset_index(drop=True)
+    models = list(dict.fromkeys(data["model"]))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 0.55 * len(models) + 2.2), sharey=True)
+    for ax, term in zip(axes, terms):
+        sub = data[data["term"] == term]
+        for _, r in sub.iterrows():
+            y = len(models) - 1 - models.index(r["model"])
+            boot = r["model"].endswith("WCR")
+            color = "#d62728" if r["role"] == "hypothesis" else ("#7f7f7f" if boot else "#1f77b4")
+            ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=color, lw=2.5, ls=":" if boot else "-")
+            ax.plot(r["estimate"], y, "o", color=color, ms=7)
+        ax.axvline(0, color="black", lw=1)
+        ax.set_title(lab[term], fontsize=13, fontweight="normal")  # IPAexGothic has no bold face
+        ax.set_xlabel(lab["x"], fontsize=12)
+        ax.tick_params(labelsize=11)
+    axes[0].set_yticks(range(len(models)), labels=[model_label(m, lang) for m in models[::-1]])
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color="#d62728", lw=2.5, marker="o", label=lab["head"]),
+               Line2D([], [], color="#1f77b4", lw=2.5, label=lab["cr1"]),
+               Line2D([], [], color="#7f7f7f", lw=2.5, ls=":", label=lab["wcr"])]
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=11, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig, data
+
+
+def summary_lines(res: pd.DataFrame) -> list[str]:
+    """One computed sentence per registered hypothesis and per robustness run of the carrying coefficient."""
+    out = []
+    for _, r in res[res["role"] == "hypothesis"].iterrows():
+        out.append(f"{r['hypothesis']} ({r['term']}): estimate {r['estimate']:.4f}, 95% CI [{r['ci_low']:.4f}, "
+                   f"{r['ci_high']:.4f}], p = {r['p_value']:.4f}, N = {int(r['n_obs'])}, "
+                   f"clusters = {int(r['n_clusters'])} -> {r['verdict']}")
+    rob = res[(res["role"] == "robustness") & (res["term"] == CARRYING)]
+    for _, r in rob.iterrows():
+        sign = "negative" if r["estimate"] < 0 else "positive"
+        sig = "p < 0.05" if r["p_value"] < 0.05 else "p >= 0.05"
+        out.append(f"  robustness {r['model']}: {sign}, {r['estimate']:.4f} [{r['ci_low']:.4f}, {r['ci_high']:.4f}], "
+                   f"p = {r['p_value']:.4f} ({sig})")
+    return out
