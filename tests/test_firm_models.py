@@ -263,3 +263,28 @@ def test_estimator_errors(panel):
         cp.pooled_poisson(-panel["patent"], panel[["rdexp"]].assign(const=1.0))
     with pytest.raises(ParameterError, match="region_slopes"):
         firm.design(panel, "pooled_poisson", region_slopes="japan")
+
+
+def test_spillover_elasticity_is_linear_combination(estimates, panel):
+    _, fits = estimates
+    fit = fits["F1 pooled Poisson"]
+    _, _, _, sample = firm.design(panel, "pooled_poisson")
+    el = firm.spillover_elasticity(fit, sample, quantiles=(0.5,)).iloc[0]
+    expected = fit.params["spil"] + fit.params["rdexp:spil"] * (sample["rdexp"].median() - sample["rdexp"].mean())
+    assert el["elasticity"] == pytest.approx(expected, abs=1e-12)
+    assert el["elasticity"] == pytest.approx(-0.21517, abs=1e-4)
+
+
+def test_spillovers_mostly_explained_by_dummies(panel):
+    # why the pooled spillover terms are imprecise: sector, region and year dummies explain ~98 % of log spil
+    share = firm.variation_explained(panel)["share explained by controls"]
+    assert share["spil"] == pytest.approx(0.98274, abs=1e-4)
+    assert share["rdexp"] == pytest.approx(0.37085, abs=1e-4)
+
+
+def test_model_based_inference_when_unclustered(panel):
+    df, fits = firm.estimate(panel, {"estimators": ["pooled_poisson"], "clustering": "none"})
+    r = df[(df["hypothesis"] == "F1") & (df["role"] == "hypothesis")].iloc[0]
+    assert r["inference"] == "model" and r["n_clusters"] == ""
+    assert r["estimate"] == pytest.approx(-0.119861, abs=1e-4)  # same point estimate
+    assert r["std_error"] < 0.107055 / 2  # model-based SEs ignore overdispersion

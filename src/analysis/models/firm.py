@@ -355,11 +355,13 @@ def coefficient_plot(df: pd.DataFrame, lang: str = "ja"):
     ax.axvline(0, color="black", lw=1)
     ax.set_yticks(ypos)
     ax.set_yticklabels(d["label"], fontsize=11)
-    ax.set_xlabel(labels.text("coefficient, 95% interval (firm-clustered)",
-                              "係数と95%信頼区間（企業クラスター頑健）", lang), fontsize=13)
+    clustered = bool((d["inference"] == "cluster(firm)").all()) if "inference" in d else False
+    ax.set_xlabel(labels.text("coefficient, 95% interval (" + ("firm-clustered" if clustered else "model-based") + ")",
+                              "係数と95%信頼区間（" + ("企業クラスター頑健" if clustered else "モデルベース") + "）",
+                              lang), fontsize=13)
     ax.set_title(labels.text("Firm-level absorptive capacity: patents on R&D x spillovers (Cincera 1997 panel)",
                              "企業レベルの吸収能力：特許と研究開発×スピルオーバー（Cincera 1997パネル）", lang),
-                 fontsize=15)
+                 fontsize=15, fontweight="normal")
     ax.tick_params(axis="x", labelsize=11)
     fig.tight_layout()
     return fig, d[["hypothesis", "model", "term", "estimate", "ci_low", "ci_high", "p_value", "role", "verdict"]]
@@ -381,3 +383,20 @@ def spillover_elasticity(fit: count_panel.CountFit, sample: pd.DataFrame,
                      "std_error": lc["std_error"], "ci_low": lc["estimate"] - 1.959963984540054 * lc["std_error"],
                      "ci_high": lc["estimate"] + 1.959963984540054 * lc["std_error"], "p_value": lc["p_value"]})
     return pd.DataFrame(rows)
+
+
+def variation_explained(panel: pd.DataFrame, start_year: int = 1983, end_year: int = 1991) -> pd.DataFrame:
+    """Share of the variance of each F1 regressor explained by the pooled controls (sector, region, year dummies).
+
+    What is left is the variation that identifies the coefficient in the pooled models; a share near one means
+    the coefficient rests on little independent variation.
+    """
+    _, X, _, _ = design(panel, "pooled_poisson", start_year=start_year, end_year=end_year)
+    Z = X.drop(columns=["rdexp", "spil", "rdexp:spil"]).to_numpy()
+    rows = []
+    for v in ("rdexp", "spil", "rdexp:spil"):
+        b = np.linalg.lstsq(Z, X[v].to_numpy(), rcond=None)[0]
+        resid = X[v].to_numpy() - Z @ b
+        rows.append({"regressor": v, "share explained by controls": 1 - resid.var() / X[v].to_numpy().var(),
+                     "residual sd": resid.std()})
+    return pd.DataFrame(rows).set_index("regressor")
