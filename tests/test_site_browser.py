@@ -265,7 +265,7 @@ def test_page_text_is_japanese_and_code_is_collapsed(fixture_site, browser):
         browser.js("document.querySelector('details.sangaku-code').open = true")
         opened = browser.js("document.querySelector('details.sangaku-code .jp-InputArea').checkVisibility()")
         browser.load(base + "index.html")
-        verdict = browser.js("Array.from(document.querySelectorAll('#hypotheses ~ table td'))"
+        verdict = browser.js("Array.from(document.querySelectorAll('table.verdicts td'))"
                              ".map(td => td.textContent.trim())")
     assert heading == "研究開発費の推移（テスト図）"
     assert details and not any(details) and not code_visible
