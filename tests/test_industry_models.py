@@ -217,3 +217,24 @@ def test_default_params_pass():
                          "end_year": 2005, "estimator": "ols_twfe", "elasticities": "convention_70_30", "intensity": "rdk_output",
                          "rd_lag": 1, "cluster": "id", "weights": "webb", "reps": 9999, "seed": 20261129,
                          "lang": "ja", "output_dir": "", "papermill_extra": object()})
+
+
+def test_plot_data_and_summary(real_results):
+    import matplotlib.pyplot as plt
+
+    from analysis import plotting
+    plotting.set_style()  # the house font has the Japanese glyphs
+    res, _ = real_results
+    flat = res.reset_index()
+    fig, data = ind.coefficient_plot(flat, "en")
+    assert set(data["term"]) == {"rdint_l1:dist_l1", "dist_l1", "rdint_l1"}
+    assert data["model"].nunique() == 10  # 7 models + 3 bootstrap rows
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()][-1] == "(1) headline"
+    fig_ja, _ = ind.coefficient_plot(flat, "ja")
+    assert [t.get_text() for t in fig_ja.axes[0].get_yticklabels()][-1] == "(1) 主推定（10か国）"
+    lines = ind.summary_lines(flat)
+    assert lines[0].startswith("I1 (rdint_l1:dist_l1): estimate -1.0779") and lines[0].endswith("not supported")
+    plt.close(fig)
+    plt.close(fig_ja)
+    with pytest.raises(ParameterError, match="parameter lang="):
+        ind.coefficient_plot(flat, "fr")

@@ -165,3 +165,12 @@ def test_one_cluster_and_collinear_term_rejected():
         inf.wild_cluster_bootstrap("y ~ x + z + w", d.assign(w=2 * d.x), "g", "w")
     with pytest.raises(ParameterError, match="parameter cluster="):
         inf.cluster_ols("y ~ x", d, "nope")
+
+
+def test_duplicated_index_labels_are_harmless():
+    d = _clustered(9, 7, 0.3, seed=8)
+    dup = pd.concat([d.iloc[:30], d.iloc[30:]]).set_axis([0] * 30 + list(range(33)), axis=0)
+    a = inf.wild_cluster_bootstrap("y ~ x + z", dup, "g", "x", reps=199, seed=4, ci=False)
+    b = inf.wild_cluster_bootstrap("y ~ x + z", d, "g", "x", reps=199, seed=4, ci=False)
+    assert (a.p_value, a.n_obs) == (b.p_value, b.n_obs)
+    assert inf.cluster_ols("y ~ x + z", dup, "g").row("x") == inf.cluster_ols("y ~ x + z", d, "g").row("x")

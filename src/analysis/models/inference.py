@@ -121,6 +121,8 @@ def cluster_ols(formula: str, data: pd.DataFrame, cluster: str) -> ClusterFit:
     """
     if cluster not in data.columns:
         raise ParameterError("cluster", cluster, "not a column of the data", list(map(str, data.columns)))
+    if not data.index.is_unique:  # rows are matched to clusters by index label
+        data = data.reset_index(drop=True)
     model = smf.ols(formula, data)
     used = model.data.row_labels if model.data.row_labels is not None else data.index
     groups = _cluster_codes(data, cluster, len(used), pd.Index(used))
@@ -290,6 +292,8 @@ def wild_cluster_bootstrap(formula_or_design, data: pd.DataFrame, cluster: str |
     """
     if not (0 < level < 1):
         raise ParameterError("level", level, "must lie in (0, 1)")
+    if not data.index.is_unique:  # rows are matched to clusters by index label
+        data = data.reset_index(drop=True)
     y, x, W, index = _design(formula_or_design, data, term)
     codes = _cluster_codes(data, cluster, len(y), index if isinstance(formula_or_design, str) else None)
     G = int(codes.max()) + 1 if len(codes) else 0
