@@ -37,13 +37,13 @@ H1_DEFAULTS = {"start_year": 1987, "end_year": 1991, "max_lag": 4, "lang": "ja"}
 # parameters
 
 
-def _check_years(params: dict, earliest: int) -> None:
+def _check_years(params: dict, earliest: int, why: str = "") -> None:
     for key in ("start_year", "end_year"):
         v = params.get(key)
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
             raise ParameterError(key, v, "must be an integer year", list(range(earliest, LAST_YEAR + 1)))
         if not earliest <= v <= LAST_YEAR:
-            raise ParameterError(key, v, f"outside the years the data allow ({earliest}-{LAST_YEAR})",
+            raise ParameterError(key, v, f"outside the years the data allow ({earliest}-{LAST_YEAR}{why})",
                                  list(range(earliest, LAST_YEAR + 1)))
     if params["end_year"] - params["start_year"] < 1:
         raise ParameterError("end_year", params["end_year"],
@@ -74,7 +74,8 @@ def validate_replication_params(params: dict) -> None:
     lag = p["max_lag"]
     if not isinstance(lag, (int, np.integer)) or isinstance(lag, bool) or not 0 <= lag <= 7:
         raise ParameterError("max_lag", lag, "must be an integer from 0 to 7", list(range(8)))
-    _check_years(p, FIRST_YEAR + lag)
+    _check_years(p, FIRST_YEAR + lag, f"; with max_lag={lag} the lags reach back to start_year-{lag}, "
+                                      f"and the data start in {FIRST_YEAR}" if lag else "")
     labels.check_lang(p["lang"])
 
 
