@@ -168,7 +168,7 @@ def build_panel(msti: pd.DataFrame, pwt: pd.DataFrame | None = None) -> pd.DataF
         panel["bres_per_1000emp"] = panel["bres"] / panel["emp"] * 1000.0
     for d, srcs in DERIVED_FROM.items():
         if srcs:
-            panel[f"{d}_flags"] = panel[[f"{s}_flags" for s in srcs]].astype(str).agg("".join, axis=1)
+            panel[f"{d}_flags"] = _concat(panel, [f"{s}_flags" for s in srcs])
     panel["tfp"] = np.nan
     panel["tfp_growth"] = np.nan
     if pwt is not None:
@@ -183,6 +183,14 @@ def build_panel(msti: pd.DataFrame, pwt: pd.DataFrame | None = None) -> pd.DataF
     panel["tfp_flags"] = ""
     panel["entity"] = panel["entity"].astype(str)
     return panel.sort_values(["entity", "year"], kind="mergesort").reset_index(drop=True)
+
+
+def _concat(df: pd.DataFrame, cols: list[str]) -> pd.Series:
+    """Row-wise concatenation of flag columns (vectorised; '' for missing)."""
+    out = pd.Series("", index=df.index, dtype="string")
+    for c in cols:
+        out = out + df[c].astype("string").fillna("")
+    return out
 
 
 def _lagged(panel: pd.DataFrame, cols: list[str], k: int) -> pd.DataFrame:
@@ -228,8 +236,7 @@ def model_frame(panel: pd.DataFrame, spec: Spec, *, lag: int = 0, countries: lis
         df = df[(df["year"] >= years[0]) & (df["year"] <= years[1])]
     df = df.dropna(subset=[y, *xs])
     flag_cols = [f"{y}_flags", *[f"{x}_flags" for x in xs]]
-    flag_text = df[flag_cols].fillna("").astype(str).agg("".join, axis=1) if len(df) else pd.Series(dtype=str)
-    df = df.assign(has_break=flag_text.str.contains("B").astype(bool))
+    df = df.assign(has_break=_concat(df, flag_cols).str.contains("B", regex=False).astype(bool))
     n_breaks = int(df["has_break"].sum())
     if drop_breaks:
         df = df[~df["has_break"]]
@@ -294,7 +301,7 @@ def fit_ppml(mf: ModelFrame) -> dict[str, dict]:
 
     model = smf.glm(f, d, family=sm.families.Poisson())
     codes, _ = pd.factorize(d["entity"], sort=True)
-    res = model.fit(cov_type="cluster", cov_kwds={"groups": codes, "use_correction": True}, maxiter=200, tol=1e-10)
+    res = model.fit(cov_type="cluster", cov_kwds={"groups": codes, "use_correction": True}, maxiter=100, tol=1e-8)
     g = int(codes.max()) + 1
     q = stats.t.ppf(0.975, g - 1)
     out = {}
@@ -418,7 +425,7 @@ def robustness_verdicts(table: pd.DataFrame) -> pd.DataFrame:
         if spec.carries.get(r["hypothesis"]) != r["term"]:
             continue
         h = hyps[r["hypothesis"]]
-        out.append({"hypothesis": r["hypothesis"], "model": r["model"], "estimate": r["estimate"],
+        out.append({"hypothesis": r["hypothesis"], "model": r["model"], "term": r["term"], "estimate": r["estimate"],
                     "p_value": r["p_value"], "n_obs": r["n_obs"], "n_clusters": r["n_clusters"],
                     "rule": registry.verdict(float(r["estimate"]), float(r["p_value"]), h.expected_sign, h.alpha)})
     return pd.DataFrame(out)
@@ -441,7 +448,7 @@ def plot_coefficients(table: pd.DataFrame, lang: str = "ja"):
     from .. import plotting
 
     rv = robustness_verdicts(table)
-    data = rv.merge(table[["hypothesis", "model", "term", "ci_low", "ci_high"]], on=["hypothesis", "model"])
+    data = rv.merge(table[["hypothesis", "model", "term", "ci_low", "ci_high"]], on=["hypothesis", "model", "term"])
     hids = list(dict.fromkeys(data["hypothesis"]))
     fig, axes = plt.subplots(len(hids), 1, figsize=(11, 2.0 * len(hids) + 1.2), squeeze=False)
     for ax, hid in zip(axes[:, 0], hids):
@@ -484,7 +491,7 @@ def plot_japan(japan: pd.DataFrame, lang: str = "ja"):
         if len(br):
             ax.plot(br["year"], br["actual"], "x", color="black", ms=9,
                     label=labels.text("series break (B)", "系列断絶（B）", lang))
-        ax.set_title(m.split(" ", 1)[0] + "\n" + (spec.label_en if lang == "en" else spec.label_ja), fontsize=12)
+        ax.set_title(", ".join(spec.carries) + "\n" + (spec.label_en if lang == "en" else spec.label_ja), fontsize=12)
         ax.tick_params(labelsize=10)
         ax.legend(fontsize=9)
     fig.suptitle(labels.text("Japan: actual and fitted (two-way FE)", "日本：実績値と予測値（二方向固定効果）", lang),
