@@ -29,6 +29,8 @@ setup_env() {
   "$PY" -m ipykernel install --sys-prefix --name sangaku --display-name "Python (sangaku)" >/dev/null 2>&1
   export PATH="$(dirname "$("$PY" -c 'import sys; print(sys.executable)')"):$PATH"
   export PYTHONHASHSEED=0 MPLBACKEND=Agg
+  # Work is parallel across notebooks and test workers; threaded BLAS on top only oversubscribes the cores.
+  export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 }
 
 cmd="${1:-}"

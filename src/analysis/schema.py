@@ -74,12 +74,17 @@ def to_numeric(series: pd.Series, path: str | Path, column: str, *, row_offset: 
     return out
 
 
+def _plain(x: object) -> object:
+    """numpy scalar -> Python scalar, so messages read 1952 rather than np.int64(1952)."""
+    return x.item() if hasattr(x, "item") else x
+
+
 def check_unique(df: pd.DataFrame, key: list[str], path: str | Path, *, row_offset: int = 2) -> None:
     """Raise ``DataFileError`` naming the first duplicated key and its file row."""
     dup = df.duplicated(key, keep="first")
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
-        vals = ", ".join(f"{k}={df[k].iloc[pos]!r}" for k in key)
+        vals = ", ".join(f"{k}={_plain(df[k].iloc[pos])!r}" for k in key)
         raise DataFileError(path, f"duplicate key ({vals})", column="+".join(key), row=pos + row_offset)
 
 
