@@ -151,8 +151,8 @@ def _check_list(name: str, value: Any, choices: list[str]) -> list[str]:
 
 
 def check_years(years: Any, series: list[str]) -> dict[str, int | None]:
-    """``'latest'`` or ``{series key: year}`` (series not named use their latest year)."""
-    if years == "latest":
+    """``'latest'`` or ``{series key: year}`` (series not named, and ``{}``, use their latest year)."""
+    if years == "latest" or years == {}:
         return {s: None for s in series}
     if not isinstance(years, dict):
         raise ParameterError("years", years, "expected 'latest' or a dict {series: year}, e.g. {'JP_UNITT': 2017}",

@@ -98,17 +98,17 @@ def available_years(tidy: pd.DataFrame, institution: str, measure: str) -> list[
 
 
 def resolve_institutions(tidy: pd.DataFrame, institutions: Any, measure: str, base_year: int) -> list[str]:
-    """``'auto'`` = every named institution with a value in ``base_year``; else check the given list."""
+    """``'auto'`` or ``[]`` = every named institution with a value in ``base_year``; else check the given list."""
     choices = institution_names(tidy, measure)
-    if institutions == "auto":
+    if institutions == "auto" or (isinstance(institutions, (list, tuple)) and not institutions):
         out = [k for k in INSTITUTIONS if INSTITUTIONS[k][measure] and base_year in available_years(tidy, k, measure)]
         if not out:
             have = {k: year_ranges(available_years(tidy, k, measure)) for k in INSTITUTIONS if INSTITUTIONS[k][measure]}
             raise ParameterError("base_year", base_year, f"no named institution has {measure} data in this year; "
                                  "years per institution: " + "; ".join(f"{k}: {v}" for k, v in have.items()))
         return out
-    if isinstance(institutions, str) or not isinstance(institutions, (list, tuple)) or not institutions:
-        raise ParameterError("institutions", institutions, "expected 'auto' or a non-empty list of institutions",
+    if isinstance(institutions, str) or not isinstance(institutions, (list, tuple)):
+        raise ParameterError("institutions", institutions, "expected 'auto', [] (= auto) or a list of institutions",
                              choices)
     out = []
     for inst in institutions:
@@ -137,8 +137,8 @@ def validate_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) ->
     if not isinstance(p["output_dir"], str):
         raise ParameterError("output_dir", p["output_dir"], "expected a folder path as text ('' = default)")
     inst = p["institutions"]
-    if inst != "auto" and (isinstance(inst, str) or not isinstance(inst, (list, tuple)) or not inst):
-        raise ParameterError("institutions", inst, "expected 'auto' or a non-empty list of institutions",
+    if inst != "auto" and (isinstance(inst, str) or not isinstance(inst, (list, tuple))):
+        raise ParameterError("institutions", inst, "expected 'auto', [] (= auto) or a list of institutions",
                              list(INSTITUTIONS))
     if tidy is not None:
         resolve_institutions(tidy, inst, p["measure"], base)
@@ -193,6 +193,15 @@ def common_base_years(tidy: pd.DataFrame, measure: str) -> list[int]:
         if meta[measure]:
             (us if meta["country"] == "USA" else jp).update(available_years(tidy, inst, measure))
     return sorted(us & jp)
+
+
+def best_common_base_year(tidy: pd.DataFrame, measure: str) -> int | None:
+    """Among ``common_base_years``, the one most named institutions have data for (ties: the earliest)."""
+    counts = {y: sum(y in available_years(tidy, k, measure) for k, v in INSTITUTIONS.items() if v[measure])
+              for y in common_base_years(tidy, measure)}
+    if not counts:
+        return None
+    return min(counts, key=lambda y: (-counts[y], y))
 
 
 def plot(frame: pd.DataFrame, lang: str = "ja") -> plt.Figure:
@@ -273,4 +282,4 @@ def make(tidy: pd.DataFrame, base_year: int = DEFAULT_BASE_YEAR, institutions: A
 
 
 __all__ = ["make", "growth_frame", "plot", "note", "validate_params", "available_years", "coverage",
-           "common_base_years", "relative", "INSTITUTIONS", "MEASURES"]
+           "common_base_years", "best_common_base_year", "relative", "INSTITUTIONS", "MEASURES"]
