@@ -200,3 +200,13 @@ def test_fig7_outputs_are_deterministic(japan_tidy, tmp_path):
     for ext in ("png", "svg", "csv"):
         assert a["paths"][ext].read_bytes() == b["paths"][ext].read_bytes(), ext
     assert "University of Tokyo: 2012, 2017, 2019-2024 (gaps: 2013-2016, 2018)" in a["note"]
+
+
+def test_notebook_default_containers_mean_auto_and_latest(frames, japan_tidy):
+    # notebooks use {} / [] as defaults so that runner overrides keep the default's type
+    assert f6.table(frames, years={}).equals(f6.table(frames, years="latest"))
+    auto = f7.growth_frame(japan_tidy, base_year=2019, institutions=[])
+    assert list(auto["institution"].unique()) == ["Harvard University", "東京大学", "京都大学", "東北大学"]
+    assert f7.best_common_base_year(japan_tidy, "revenue") == 2019  # 4 named institutions have FY2019 revenue
+    with pytest.raises(ParameterError, match="institutions"):
+        f7.validate_params({"institutions": "東京大学"})
