@@ -22,8 +22,8 @@ SEED = 20261129
 @pytest.fixture(scope="module")
 def panel(raw_dir):
     # built from raw so that the tests do not depend on `analysis data` having been run
-    return (
-        cincera.to_panel(cincera.load(raw_dir)).sort_values(["firm", "year"]).reset_index(drop=True))
+    panel = cincera.to_panel(cincera.load(raw_dir))
+    return panel.sort_values(["firm", "year"]).reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
