@@ -1,0 +1,125 @@
+"""All registered hypotheses in one table: headline estimate, 95 % interval, N, clusters, computed verdict, and how
+many robustness rows the registered rule would judge the same way.
+
+Each family's own module does the estimation (``firm``, ``industry``, ``country``); this module only gathers their
+results so that the summary can never disagree with the family notebooks' code.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .. import data, labels, registry
+from . import country, firm, industry
+
+VERDICT_COLORS = {registry.SUPPORTED: "#2ca02c", registry.NOT_SUPPORTED: "#7f7f7f", registry.CONTRARY: "#d62728"}
+VERDICT_JA = {registry.SUPPORTED: "支持", registry.NOT_SUPPORTED: "支持されず", registry.CONTRARY: "逆方向に有意"}
+FAMILY_ORDER = ["firm", "industry", "country"]
+
+
+def validate_params(params: dict) -> None:
+    """Check the summary notebook's parameters."""
+    from ..errors import ParameterError
+
+    labels.check_lang(params.get("lang", "ja"))
+    reps = params.get("bootstrap_reps", 999)
+    if not isinstance(reps, int) or isinstance(reps, bool) or reps < 99:
+        raise ParameterError("bootstrap_reps", reps, "must be an integer >= 99")
+
+
+def all_results(bootstrap_reps: int = 999) -> pd.DataFrame:
+    """Every family's results frame (common layout) with a ``family`` column, estimated with default samples."""
+    firm_res, _ = firm.estimate(firm.load_panel())
+    ind_res, _ = industry.run(data.load("ehs2013_panel"), reps=bootstrap_reps)
+    ctry = country.estimate(data.load("oecd_msti"), data.load("pwt"), {"bootstrap_reps": bootstrap_reps}).table
+    parts = [firm_res.assign(family="firm"), ind_res.assign(family="industry"), ctry.assign(family="country")]
+    return pd.concat(parts, ignore_index=True)
+
+
+def registry_frame() -> pd.DataFrame:
+    """The registry as a table (written before any estimate): one row per hypothesis."""
+    rows = [{"id": h.id, "family": h.family, "headline": h.headline, "statement": h.statement,
+             "coefficient(s)": (" + " if h.combine == "sum" else ", ").join(h.coefficients),
+             "expected sign": h.expected_sign, "estimators": "; ".join(h.estimators), "inference": h.inference,
+             "alpha": h.alpha, "role": h.extra.get("role", "hypothesis")} for h in registry.load()]
+    df = pd.DataFrame(rows)
+    df["_f"] = df["family"].map({f: i for i, f in enumerate(FAMILY_ORDER)}).fillna(len(FAMILY_ORDER))
+    return df.sort_values(["_f", "id"], kind="mergesort").drop(columns="_f").reset_index(drop=True)
+
+
+def verdict_table(res: pd.DataFrame) -> pd.DataFrame:
+    """One row per registered hypothesis estimate, with the robustness count computed by the same rule."""
+    hyps = {h.id: h for h in registry.load()}
+    main = res[res["role"] == "hypothesis"]
+    rows = []
+    for _, r in main.iterrows():
+        h = hyps[r["hypothesis"]]
+        rob = res[(res["role"] == "robustness") & (res["hypothesis"] == r["hypothesis"]) & (res["term"] == r["term"])]
+        same = sum(registry.verdict(float(x.estimate), float(x.p_value), h.expected_sign, h.alpha) == r["verdict"]
+                   for x in rob.itertuples())
+        rows.append({"family": r["family"], "hypothesis": r["hypothesis"], "headline": h.headline,
+                     "model": r["model"], "term": r["term"], "expected sign": h.expected_sign,
+                     "estimate": r["estimate"], "std_error": r["std_error"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                     "p_value": r["p_value"], "n_obs": r["n_obs"], "n_clusters": r["n_clusters"],
+                     "verdict": r["verdict"], "robustness same verdict": f"{same}/{len(rob)}",
+                     "statement": h.statement})
+    return pd.DataFrame(rows)
+
+
+def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Headline hypotheses by family and verdict (counts)."""
+    head = table[table["headline"]]
+    return (head.groupby(["family", "verdict"]).size().unstack(fill_value=0)
+            .reindex(index=[f for f in FAMILY_ORDER if f in set(head["family"])]))
+
+
+def coefficient_plot(table: pd.DataFrame, lang: str = "ja") -> tuple[plt.Figure, pd.DataFrame]:
+    """t-statistics of every registered coefficient, coloured by verdict, with the two-sided 5 % band.
+
+    Coefficients live on different scales across families, so the common axis is estimate / standard error.
+    """
+    labels.check_lang(lang)
+    d = table.copy()
+    d["t"] = d["estimate"] / d["std_error"].replace(0, np.nan)
+    d = d.iloc[::-1].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(11, 0.45 * len(d) + 1.8))
+    ax.axvspan(-1.96, 1.96, color="#eeeeee", zorder=0)
+    ax.axvline(0, color="#555555", lw=1)
+    for i, r in d.iterrows():
+        ax.plot(r["t"], i, "o", ms=9, color=VERDICT_COLORS[r["verdict"]])
+    ax.set_yticks(range(len(d)))
+    ax.set_yticklabels([f"{r.hypothesis} ({r.family})" for r in d.itertuples()], fontsize=12)
+    ax.set_xlabel(labels.text("estimate / standard error (grey band: |t| < 1.96)",
+                              "推定値 / 標準誤差（灰色の帯：|t| < 1.96）", lang))
+    ax.set_title(labels.text("Registered absorptive-capacity hypotheses: estimates and verdicts",
+                             "吸収能力仮説（事前登録）の推定結果と判定", lang))
+    names = VERDICT_JA if lang == "ja" else {k: k for k in VERDICT_COLORS}
+    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=names[v]) for v, c in VERDICT_COLORS.items()]
+    ax.legend(handles=handles, loc="lower right", fontsize=11)
+    fig.tight_layout()
+    out = d[["family", "hypothesis", "term", "estimate", "std_error", "t", "verdict"]].iloc[::-1].reset_index(drop=True)
+    return fig, out
+
+
+def narrative(table: pd.DataFrame) -> list[str]:
+    """Plain-English sentences generated from the verdict table (so the text cannot contradict the estimates)."""
+    lines = []
+    for fam in FAMILY_ORDER:
+        head = table[(table["family"] == fam) & table["headline"]]
+        if head.empty:
+            continue
+        sup = head[head["verdict"] == registry.SUPPORTED]["hypothesis"].tolist()
+        con = head[head["verdict"] == registry.CONTRARY]["hypothesis"].tolist()
+        msg = f"{fam}: {len(sup)} of {len(head)} headline hypotheses supported"
+        if sup:
+            rob = head.set_index("hypothesis").loc[sup, "robustness same verdict"]
+            msg += " (" + ", ".join(f"{h}: same verdict on {r} robustness rows" for h, r in rob.items()) + ")"
+        if con:
+            msg += f"; significant with the opposite sign: {', '.join(con)}"
+        lines.append(msg + ".")
+    other = table[~table["headline"] & (table["verdict"] == registry.CONTRARY)]["hypothesis"].tolist()
+    if other:
+        lines.append(f"Non-headline estimators significant with the opposite sign: {', '.join(other)}.")
+    return lines
