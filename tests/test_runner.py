@@ -185,6 +185,12 @@ def _edited(nb):
     return nb
 
 
+def test_kernel_name_matches_nbtools():
+    from analysis import nbtools
+
+    assert runner.KERNEL_NAME == nbtools.KERNEL_NAME
+
+
 def test_library_change_invalidates_every_key(project, monkeypatch):
     nb = runner.load_notebook(runner.discover()["hyp_toy"])
     ctx = runner.Context.current()

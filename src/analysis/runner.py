@@ -36,11 +36,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-import nbformat
-
 from . import io, paths
 from .errors import DataFileError, ParameterError
-from .nbtools import KERNEL_NAME, strip_volatile
+
+# Same value as ``nbtools.KERNEL_NAME`` (a test checks): importing nbtools pulls in nbformat's schema validator,
+# seconds that a cached no-op run should not pay.
+KERNEL_NAME = "sangaku"
 
 CACHE_VERSION = 1  # bump when the key recipe changes
 OUTPUT_KINDS = {"figure": "figures", "hypothesis": "tables"}
@@ -93,12 +94,12 @@ def _literal(src: str | None) -> Any:
         return _UNPARSEABLE
 
 
-def _parameters_cell(nb: nbformat.NotebookNode) -> dict[str, Any]:
+def _parameters_cell(nb: dict) -> dict[str, Any]:
     """Names and literal defaults assigned at the top level of the cell tagged ``parameters``."""
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
             try:
-                tree = ast.parse(cell.source)
+                tree = ast.parse(_source(cell))
             except SyntaxError:
                 return {}
             out: dict[str, Any] = {}
@@ -119,28 +120,39 @@ def _parameters_cell(nb: nbformat.NotebookNode) -> dict[str, Any]:
     return {}
 
 
-def load_notebook(path: Path) -> Notebook:
-    """Read a notebook, its ``metadata["sangaku"]`` and its parameters (via ``papermill.inspect_notebook``)."""
-    import papermill
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
 
+
+def load_notebook(path: Path, *, inspect: bool = True) -> Notebook:
+    """Read a notebook, its ``metadata["sangaku"]`` and its parameters.
+
+    Parameters are the literal assignments of the cell tagged ``parameters`` (read with ``ast``), completed by
+    ``papermill.inspect_notebook`` when ``inspect`` (papermill skips lines with a trailing comment, so it
+    cannot be the only reader). The notebook JSON is read directly: importing nbformat's validator costs
+    seconds, which a cached no-op run should not pay.
+    """
     try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # nbformat raises several unrelated types for a broken file
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb["cells"], nb.setdefault("metadata", {})
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataFileError(path, f"not a readable notebook: {exc}") from exc
     params = _parameters_cell(nb)
-    # papermill's own reading of the parameters cell; it skips lines with a trailing comment
-    # ("Unable to parse line ..."), so the assignments read above with ``ast`` complete it.
-    logger = logging.getLogger("papermill")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        inspected = papermill.inspect_notebook(str(path))
-    finally:
-        logger.setLevel(level)
-    for name, info in inspected.items():
-        params.setdefault(name, _literal(info.get("default")))
-    cells = [(c.cell_type, c.source, sorted(c.get("metadata", {}).get("tags", []))) for c in nb.cells]
-    return Notebook(path.stem, path, dict(nb.metadata.get("sangaku", {})), params, cells)
+    if inspect:
+        import papermill
+
+        logger = logging.getLogger("papermill")
+        level = logger.level
+        logger.setLevel(logging.ERROR)  # silence its "Unable to parse line" for lines the ast reader handles
+        try:
+            inspected = papermill.inspect_notebook(str(path))
+        finally:
+            logger.setLevel(level)
+        for name, info in inspected.items():
+            params.setdefault(name, _literal(info.get("default")))
+    cells = [(c["cell_type"], _source(c), sorted(c.get("metadata", {}).get("tags", []))) for c in nb["cells"]]
+    return Notebook(path.stem, path, dict(nb["metadata"].get("sangaku", {})), params, cells)
 
 
 def resolve_notebooks(names: Iterable[str], nbdir: Path | None = None) -> list[Path]:
@@ -464,8 +476,10 @@ def make_job(nb: Notebook, overrides: dict[str, Any], ctx: Context) -> Job:
                KERNEL_NAME, cache_key(nb, params, ctx), str(folder) if folder else "", env)
 
 
-def _normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def _normalise(nb):
     """Strip volatile metadata and give papermill's injected cell a fixed id, so equal runs give equal bytes."""
+    from .nbtools import strip_volatile
+
     nb = strip_volatile(nb)
     for i, cell in enumerate(nb.cells):
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
@@ -481,6 +495,7 @@ def execute_job(job: Job) -> Result:
     papermill writes to a temporary file beside the target; the stripped notebook then replaces the executed
     copy atomically, so an interrupted run never leaves a half-written notebook.
     """
+    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -540,8 +555,11 @@ def default_jobs() -> int:
 
 
 def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | None = None,
-             max_workers: int | None = None, progress: Progress = _print) -> Summary:
+             max_workers: int | None = None, progress: Progress = _print,
+             before_start: Callable[[list[Job]], None] | None = None) -> Summary:
     """Execute the jobs whose cache key changed (all with ``force``), in parallel on ``executor``.
+
+    ``before_start(jobs_to_run)`` is called before any of them is submitted (reproduce validates there).
 
     Without an executor a ``ProcessPoolExecutor`` with ``max_workers`` (default: cores) is created and shut
     down here; a given executor is used as is and left open for the caller.
@@ -554,6 +572,8 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
             summary.skipped.append(job.out_name)
         else:
             todo.append((job, why))
+    if before_start is not None:
+        before_start([job for job, _ in todo])
     if summary.skipped:
         progress(f"cached, not re-run ({len(summary.skipped)}): {', '.join(summary.skipped)}")
     if not todo:
@@ -660,13 +680,18 @@ def reproduce(*, force: bool = False, jobs: int | None = None, executor: cf.Exec
     if data:
         prepare_data(force=force, progress=progress)
     found = discover()
-    nbs = [load_notebook(p) for p in found.values()]
-    for nb in nbs:
-        validate(nb, {})  # a broken validate hook is reported before any kernel starts
+    nbs = {name: load_notebook(p, inspect=False) for name, p in found.items()}
     ctx = Context.current()
     progress(f"[notebooks] {len(nbs)} in {paths.notebooks_dir()}")
-    summary = run_jobs([make_job(nb, {}, ctx) for nb in nbs], force=force, executor=executor,
-                       max_workers=jobs, progress=progress)
+
+    def check(todo: list[Job]) -> None:
+        # The notebooks about to run have their validate hook called on their defaults before any kernel
+        # starts; cached ones were checked when they ran (importing every hook would slow a no-op run).
+        for job in todo:
+            validate(nbs[job.name], {})
+
+    summary = run_jobs([make_job(nb, {}, ctx) for nb in nbs.values()], force=force, executor=executor,
+                       max_workers=jobs, progress=progress, before_start=check)
     if site:
         from . import site as site_mod
 

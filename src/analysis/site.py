@@ -18,8 +18,6 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-import nbformat
-
 from . import io, paths
 
 SITE_TEMPLATES = Path(__file__).resolve().parent / "site"
@@ -76,7 +74,7 @@ def _exporter():
     return exp
 
 
-def _params_of(nb: nbformat.NotebookNode) -> str:
+def _params_of(nb) -> str:
     for cell in nb.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             lines = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")]
@@ -86,6 +84,8 @@ def _params_of(nb: nbformat.NotebookNode) -> str:
 
 def render_page(nb_path: Path, files: list[dict[str, str]], exporter=None) -> str:
     """HTML of one executed notebook page (links relative to ``site/nb/``)."""
+    import nbformat
+
     nb = nbformat.read(nb_path, as_version=4)
     meta = nb.metadata.get("sangaku", {})
     exporter = exporter or _exporter()
@@ -207,7 +207,7 @@ def versions() -> dict[str, Any]:
                    for k, v in doc.get("sources", {}).items()]
     build = paths.processed_dir() / "BUILD.json"
     outputs = json.loads(build.read_text()).get("outputs", {}) if build.exists() else {}
-    from .nbtools import KERNEL_NAME
+    from .runner import KERNEL_NAME
 
     return {
         "git": _git_commit(), "python": sys.version.split()[0], "kernel": KERNEL_NAME, "packages": pkgs,
