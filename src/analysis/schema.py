@@ -42,6 +42,37 @@ ENTITY_TYPES = {"country", "aggregate", "sector", "university", "university_grou
 STATUS_FLAGS = {"A", "B", "D", "E", "F", "I", "K", "L", "M", "N", "O", "P", "Q", "S", "U", "W"}
 
 
+def read_csv_strings(path: str | Path, required: Iterable[str], *, skiprows: int = 0,
+                     hint: str | None = None) -> pd.DataFrame:
+    """Read a CSV as strings ('' for blanks) with the checks every loader needs.
+
+    Clear ``DataFileError`` for: a missing file, an empty file, non-UTF-8 bytes, a malformed or truncated CSV,
+    a wrong delimiter (one column holding ';', tab or '|'), a missing required column, no data rows. Header names
+    are stripped of surrounding spaces.
+    """
+    path = Path(path)
+    required = list(required)
+    if not path.exists():
+        raise DataFileError(path, "file not found", hint=hint)
+    try:
+        df = pd.read_csv(path, skiprows=skiprows, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError as exc:
+        raise DataFileError(path, "file is empty", hint=hint) from exc
+    except UnicodeDecodeError as exc:
+        raise DataFileError(path, f"not UTF-8 encoded ({exc.reason})", hint="save the file as UTF-8 CSV") from exc
+    except (pd.errors.ParserError, OSError, EOFError) as exc:
+        raise DataFileError(path, f"malformed or truncated CSV: {exc}") from exc
+    cols = [str(c).strip() for c in df.columns]
+    if len(cols) == 1 and any(d in cols[0] for d in (";", "\t", "|")):
+        raise DataFileError(path, "wrong delimiter: one column only; the format is comma-separated",
+                            hint=f"header must contain {','.join(required)}" if required else hint)
+    df.columns = cols
+    require_columns(df, required, path)
+    if df.empty:
+        raise DataFileError(path, "file has a header but no data rows")
+    return df
+
+
 def require_columns(df: pd.DataFrame, required: Iterable[str], path: str | Path) -> None:
     """Raise a ``DataFileError`` naming the first required column that ``df`` lacks."""
     have = set(df.columns)

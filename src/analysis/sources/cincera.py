@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError
-from ..schema import check_unique, require_columns, tidy, to_numeric
+from ..schema import check_unique, read_csv_strings, tidy, to_numeric
 
 SOURCE = "cincera1997"
 FILE = "PatentsRD.csv"
@@ -62,18 +62,7 @@ PANEL_NAME = f"{SOURCE}_panel"
 
 def read_raw(path: Path) -> pd.DataFrame:
     """Read and validate ``PatentsRD.csv``: columns, integer codes, ranges, unique firm-year key."""
-    if not path.exists():
-        raise DataFileError(path, "file not found", hint=f"expected the Cincera (1997) panel as {FILE}")
-    try:
-        df = pd.read_csv(path, dtype="string", encoding="utf-8-sig", keep_default_na=False)
-    except pd.errors.EmptyDataError as exc:
-        raise DataFileError(path, "file is empty") from exc
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 encoded ({exc.reason})") from exc
-    df.columns = [str(c).strip() for c in df.columns]
-    require_columns(df, COLUMNS, path)
-    if df.empty:
-        raise DataFileError(path, "no data rows")
+    df = read_csv_strings(path, COLUMNS, hint=f"expected the Cincera (1997) panel as {FILE}")
     out = pd.DataFrame(index=df.index)
     for col in COLUMNS:
         vals = to_numeric(df[col], path, col, allow_missing=False)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError
-from ..schema import check_unique, require_columns, tidy, to_numeric
+from ..schema import check_unique, read_csv_strings, tidy, to_numeric
 
 SOURCE = "ehs2013_rdspillovers"
 FILE = "RDSpillovers.csv"
@@ -72,18 +72,7 @@ def read_raw(path: Path) -> pd.DataFrame:
     Checks: the eight columns; integer ``id`` and ``year``; finite, non-missing logs; known country and sector
     codes; a unique (id, year) key; and that each id is one country-sector (and vice versa).
     """
-    if not path.exists():
-        raise DataFileError(path, "file not found", hint=f"expected the EHS (2013) panel as {FILE}")
-    try:
-        df = pd.read_csv(path, dtype="string", encoding="utf-8-sig", keep_default_na=False)
-    except pd.errors.EmptyDataError as exc:
-        raise DataFileError(path, "file is empty") from exc
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 encoded ({exc.reason})") from exc
-    df.columns = [str(c).strip() for c in df.columns]
-    require_columns(df, COLUMNS, path)
-    if df.empty:
-        raise DataFileError(path, "no data rows")
+    df = read_csv_strings(path, COLUMNS, hint=f"expected the EHS (2013) panel as {FILE}")
     out = pd.DataFrame(index=df.index)
     for col in ("id", "year"):
         vals = to_numeric(df[col], path, col, allow_missing=False)

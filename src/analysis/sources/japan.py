@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError, ParameterError
-from ..schema import require_columns, tidy, to_numeric
+from ..schema import read_csv_strings, tidy, to_numeric
 
 SOURCE = "japan"
 COLUMNS = ["series", "year", "value", "unit", "source_id", "reliability", "note"]
@@ -153,24 +153,7 @@ def _rule(base: str) -> tuple[str, str, str, str | None] | None:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     """Read a file as strings, with clear errors for empty, non-UTF-8 and wrongly delimited files."""
-    if not path.exists():
-        raise DataFileError(path, "file not found")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError as exc:
-        raise DataFileError(path, "file is empty", hint=f"expected a header line {','.join(COLUMNS)}") from exc
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 encoded ({exc.reason})", hint="save the file as UTF-8 CSV") from exc
-    except (pd.errors.ParserError, OSError) as exc:
-        raise DataFileError(path, f"cannot be parsed as CSV: {exc}") from exc
-    cols = [str(c).strip() for c in df.columns]
-    if len(cols) == 1 and any(d in cols[0] for d in (";", "\t", "|")):
-        raise DataFileError(path, "wrong delimiter: one column only; the format is comma-separated",
-                            hint=f"header must be {','.join(COLUMNS)}")
-    df.columns = cols
-    require_columns(df, REQUIRED, path)
-    if df.empty:
-        raise DataFileError(path, "file has a header but no data rows")
+    df = read_csv_strings(path, REQUIRED, hint=f"expected a header line {','.join(COLUMNS)}")
     if "note" not in df:
         df["note"] = ""
     return df[COLUMNS].apply(lambda s: s.str.strip())

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError
-from ..schema import require_columns, tidy, to_numeric
+from ..schema import read_csv_strings, require_columns, tidy, to_numeric
 
 SOURCE = "ncses_autm"
 
@@ -71,18 +71,9 @@ HERD_ROWS: dict[tuple[str, str], str] = {
 
 
 def _read(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise DataFileError(path, "file not found")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError as exc:
-        raise DataFileError(path, "file is empty") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
-        raise DataFileError(path, f"cannot be parsed as a UTF-8 CSV: {exc}") from exc
+    df = read_csv_strings(path, [])
     if len(df.columns) == 1:
         raise DataFileError(path, "wrong delimiter: one column only; the tables are comma-separated")
-    if df.empty:
-        raise DataFileError(path, "file has a header but no data rows")
     return df
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError
-from ..schema import require_columns, tidy, to_numeric
+from ..schema import read_csv_strings, tidy, to_numeric
 
 SOURCE = "ncses_sei"
 # table folder -> (indicator, unit, source_id, rows per entity, index of the first year row, first year)
@@ -97,20 +97,7 @@ def clean_name(path_text: str) -> str:
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read one transformer output file as strings with structure checks."""
-    if not path.exists():
-        raise DataFileError(path, "file not found")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 encoded ({exc.reason})") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise DataFileError(path, "file is empty") from exc
-    except pd.errors.ParserError as exc:
-        raise DataFileError(path, f"malformed CSV: {exc}") from exc
-    require_columns(df, COLUMNS, path)
-    if df.empty:
-        raise DataFileError(path, "no data rows")
-    return df
+    return read_csv_strings(path, COLUMNS)
 
 
 def decode(df: pd.DataFrame, path: Path, table: str) -> pd.DataFrame:

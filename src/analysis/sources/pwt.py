@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError
-from ..schema import check_unique, require_columns, tidy, to_numeric
+from ..schema import check_unique, read_csv_strings, tidy, to_numeric
 
 SOURCE = "pwt"
 SOURCE_ID = "PWT 10.01"
@@ -47,20 +47,7 @@ REQUIRED = ["isocode", "year", *VARIABLES, *PPP_MARKERS, "i_irr"]
 
 def read_raw(path: Path) -> pd.DataFrame:
     """Read the PWT CSV as strings with structure checks."""
-    if not path.exists():
-        raise DataFileError(path, "file not found", hint=f"expected {FILE} in data/raw/{SOURCE}")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 encoded ({exc.reason})") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise DataFileError(path, "file is empty") from exc
-    except (pd.errors.ParserError, OSError, EOFError) as exc:
-        raise DataFileError(path, f"malformed or truncated CSV: {exc}") from exc
-    require_columns(df, REQUIRED, path)
-    if df.empty:
-        raise DataFileError(path, "no data rows")
-    return df
+    return read_csv_strings(path, REQUIRED, hint=f"expected {FILE} in data/raw/{SOURCE}")
 
 
 def _markers(df: pd.DataFrame, cols: list[str]) -> pd.Series:
