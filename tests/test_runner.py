@@ -280,3 +280,20 @@ def test_reproduce_builds_data_only_when_needed(project, monkeypatch):
     assert runner.prepare_data(progress=_quiet) is True
     assert runner.prepare_data(force=True, progress=_quiet) is True
     assert len(calls) == 3
+
+
+def test_kernels_are_started_ahead_once_per_notebook_and_cleaned_up(project, monkeypatch):
+    started: list[str] = []
+    real_start = runner._start_kernel
+
+    def counting_start(job):
+        started.append(job.name)
+        return real_start(job)
+
+    monkeypatch.setattr(runner, "_start_kernel", counting_start)
+    with CountingExecutor(max_workers=1) as ex:
+        s = runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)
+    assert s.ok and _ran(s) == ["fig_toy", "hyp_toy"]
+    # first notebook: its own kernel + one started ahead for the second, which uses it: two kernels, not three
+    assert len(started) == 2
+    assert runner._WARM == {}  # nothing left running

@@ -23,14 +23,18 @@ from __future__ import annotations
 
 import argparse
 import ast
+import atexit
 import concurrent.futures as cf
+import dataclasses
 import hashlib
 import importlib
 import importlib.metadata
 import json
 import logging
+import multiprocessing.util
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -433,6 +437,7 @@ class Job:
     folder: str
     env: dict = field(default_factory=dict)
     timeout: int = 1800
+    prewarm: bool = False  # start the next kernel while this notebook runs (more notebooks follow on this worker)
 
 
 @dataclass(frozen=True)
@@ -489,6 +494,65 @@ def _normalise(nb):
     return nb
 
 
+# Kernels started ahead of time, per worker process: a kernel takes about a second to start, which can overlap
+# with the previous notebook instead of adding up. Each notebook still gets a fresh kernel of its own.
+_WARM: dict[tuple, Any] = {}
+_WARM_LOCK = threading.Lock()
+
+
+def _warm_key(job: Job) -> tuple:
+    return (job.kernel, job.cwd, tuple(sorted(job.env.items())))
+
+
+def _start_kernel(job: Job):
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name=job.kernel)
+    run_sync(km.start_kernel)(cwd=job.cwd, env={**os.environ, **job.env})
+    return km
+
+
+def _stop_kernel(km) -> None:
+    from jupyter_core.utils import run_sync
+
+    try:
+        run_sync(km.shutdown_kernel)(now=False)
+    except Exception:  # already gone: nothing to clean up
+        pass
+
+
+def shutdown_warm_kernels() -> None:
+    """Stop kernels started ahead for notebooks that never came (end of a run, or on exit)."""
+    with _WARM_LOCK:
+        kms = list(_WARM.values())
+        _WARM.clear()
+    for km in kms:
+        _stop_kernel(km)
+
+
+def _take_kernel(job: Job):
+    from jupyter_core.utils import run_sync
+
+    with _WARM_LOCK:
+        km = _WARM.pop(_warm_key(job), None)
+    if km is not None and not run_sync(km.is_alive)():
+        km = None
+    km = km or _start_kernel(job)
+    if job.prewarm:
+        nxt = _start_kernel(job)
+        with _WARM_LOCK:
+            old = _WARM.pop(_warm_key(job), None)
+            _WARM[_warm_key(job)] = nxt
+        if old is not None:
+            _stop_kernel(old)
+    return km
+
+
+atexit.register(shutdown_warm_kernels)
+multiprocessing.util.Finalize(None, shutdown_warm_kernels, exitpriority=10)  # pool workers skip atexit
+
+
 def execute_job(job: Job) -> Result:
     """Execute one notebook with papermill; never raises (failures come back as a ``Result``).
 
@@ -512,11 +576,13 @@ def execute_job(job: Job) -> Result:
         io.write_text(job.failed_path, nbformat.writes(nb) + "\n")
         return job.failed_path
 
+    km = None
     try:
+        km = _take_kernel(job)
         papermill.execute_notebook(
             job.input_path, str(tmp), parameters=job.parameters or None, kernel_name=job.kernel,
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            execution_timeout=job.timeout, resources={"metadata": {"path": job.cwd}},
+            execution_timeout=job.timeout, resources={"metadata": {"path": job.cwd}}, km=km,
         )
         nb = _normalise(nbformat.read(tmp, as_version=4))
         io.write_text(target, nbformat.writes(nb) + "\n")
@@ -534,6 +600,8 @@ def execute_job(job: Job) -> Result:
         msg = f"{job.out_name}: {type(exc).__name__}: {exc}"
         return Result(job.out_name, False, time.perf_counter() - t0, msg, None, type(exc).__name__, str(exc), kept)
     finally:
+        if km is not None:
+            _stop_kernel(km)
         tmp.unlink(missing_ok=True)
 
 
@@ -590,6 +658,9 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
         progress(f"running {n} notebook(s) on {type(executor).__name__}")
     try:
         futures = {}
+        # The last job each worker takes needs no kernel started ahead.
+        workers = getattr(executor, "_max_workers", 1) or 1
+        todo = [(dataclasses.replace(job, prewarm=i < n - workers), why) for i, (job, why) in enumerate(todo)]
         for job, why in todo:
             futures[executor.submit(execute_job, job)] = job
             progress(f"  queued {job.out_name} ({why})")
@@ -612,6 +683,7 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
     finally:
         if own:
             executor.shutdown(wait=True)
+        shutdown_warm_kernels()  # those a thread executor left in this process
     summary.ran.sort(key=lambda r: r.name)
     summary.failed.sort(key=lambda r: r.name)
     return summary
