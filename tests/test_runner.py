@@ -67,6 +67,16 @@ def test_unknown_notebook_lists_valid_names(project, no_kernels):
     assert "fig_nope" in str(ei.value) and "fig_toy, hyp_toy" in str(ei.value)
 
 
+def test_unique_prefix_names_a_notebook(project, no_kernels):
+    assert runner.resolve_notebooks(["fig", "hyp_toy.ipynb", "notebooks/fig_toy.ipynb"]) == \
+        [project / "notebooks" / "fig_toy.ipynb", project / "notebooks" / "hyp_toy.ipynb",
+         project / "notebooks" / "fig_toy.ipynb"]
+    nbfixtures.write_notebook(project / "notebooks" / "fig_two.ipynb", nbfixtures.hyp_notebook())
+    with pytest.raises(ParameterError, match="ambiguous") as ei:
+        runner.resolve_notebooks(["fig"])
+    assert ei.value.choices == ["fig_toy", "fig_two"]
+
+
 def test_unknown_parameter_lists_the_notebooks_parameters(project, no_kernels):
     with pytest.raises(ParameterError) as ei:
         runner.run(["fig_toy"], {"contry": "JPN"}, progress=_quiet)

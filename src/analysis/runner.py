@@ -160,14 +160,20 @@ def load_notebook(path: Path, *, inspect: bool = True) -> Notebook:
 
 
 def resolve_notebooks(names: Iterable[str], nbdir: Path | None = None) -> list[Path]:
-    """Map names (``fig01``, ``fig01.ipynb`` or ``notebooks/fig01.ipynb``) to notebook paths; unknown -> error."""
+    """Map names (``fig01_x``, ``fig01_x.ipynb``, ``notebooks/fig01_x.ipynb`` or a unique prefix such as ``fig01``)
+    to notebook paths; unknown or ambiguous -> ``ParameterError`` listing the candidates."""
     found = discover(nbdir)
     out = []
     for raw in names:
         stem = Path(raw).name.removesuffix(".ipynb")
         if stem not in found:
-            raise ParameterError("notebook", raw, f"no such notebook in {nbdir or paths.notebooks_dir()}",
-                                 sorted(found))
+            # A unique prefix is enough: `analysis run fig03` for fig03_herd_business_share_2021.
+            hits = [n for n in found if n.startswith(stem)] if stem else []
+            if len(hits) != 1:
+                problem = (f"ambiguous: matches {len(hits)} notebooks" if hits
+                           else f"no such notebook in {nbdir or paths.notebooks_dir()}")
+                raise ParameterError("notebook", raw, problem, hits or sorted(found))
+            stem = hits[0]
         out.append(found[stem])
     return out
 
