@@ -168,14 +168,18 @@ def test_cache_hits_and_misses(project):
 
         # a processed file the figure reads changes -> only the figure reruns (the hypothesis reads nothing)
         nbfixtures.set_processed(project, "country,value\nJPN,4\n")
-        data_change = runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)
+        msgs: list[str] = []
+        data_change = runner.reproduce(data=False, site=False, executor=ex, progress=msgs.append)
         assert _ran(data_change) == ["fig_toy"]
+        assert "  queued fig_toy (processed data changed)" in msgs
         assert (out / "figures" / "fig_toy" / "fig_toy.csv").read_text() == "country,value\nJPN,4\n"
 
         # an edited notebook reruns
         nbfixtures.write_notebook(project / "notebooks" / "hyp_toy.ipynb",
                                   _edited(nbformat.read(project / "notebooks" / "hyp_toy.ipynb", as_version=4)))
-        assert _ran(runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)) == ["hyp_toy"]
+        msgs.clear()
+        assert _ran(runner.reproduce(data=False, site=False, executor=ex, progress=msgs.append)) == ["hyp_toy"]
+        assert "  queued hyp_toy (notebook changed)" in msgs
 
         # outputs gone -> rerun even though the key is the same
         shutil.rmtree(out / "figures" / "fig_toy")

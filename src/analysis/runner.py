@@ -361,13 +361,21 @@ class Context:
         return cls(library_hash(), locked_versions(), build_outputs())
 
 
+def key_parts(nb: Notebook, params: dict[str, Any], ctx: Context) -> dict[str, str]:
+    """The hashed components of a cache key, kept separately so a rerun can say what changed."""
+    return {
+        "notebook": _sha({"v": CACHE_VERSION, "cells": nb.cells, "sangaku": nb.meta}),
+        "parameters": _sha(params),
+        "library code": ctx.library,
+        "processed data": _sha(data_inputs(nb, ctx.outputs)),
+        "package versions": _sha({"packages": ctx.versions, "python": sys.version.split()[0]}),
+        "kernel": _sha(ctx.kernel),
+    }
+
+
 def cache_key(nb: Notebook, params: dict[str, Any], ctx: Context) -> str:
-    """The content address of one execution."""
-    return _sha({
-        "v": CACHE_VERSION, "cells": nb.cells, "sangaku": nb.meta, "params": params, "library": ctx.library,
-        "data": data_inputs(nb, ctx.outputs), "versions": ctx.versions, "kernel": ctx.kernel,
-        "python": sys.version.split()[0],
-    })
+    """The content address of one execution: sha256 over its key parts."""
+    return _sha(key_parts(nb, params, ctx))
 
 
 def cache_dir() -> Path:
@@ -391,11 +399,12 @@ def cache_status(job: "Job") -> str | None:
     except json.JSONDecodeError:
         return "cache record unreadable"
     if rec.get("key") != job.key:
-        return "inputs changed"
+        changed = [k for k, v in job.parts.items() if rec.get("parts", {}).get(k) != v]
+        return f"{', '.join(changed) or 'inputs'} changed"
     if not Path(job.output_path).exists():
         return "executed copy missing"
     if rec.get("folder"):
-        folder = Path(rec["folder"])
+        folder = paths.output_dir() / rec["folder"]  # relative, so a moved checkout keeps its cache
         if not folder.is_dir():
             return "output folder missing"
         now = _folder_files(folder)
@@ -407,9 +416,14 @@ def cache_status(job: "Job") -> str | None:
 
 def _record(job: "Job", seconds: float) -> None:
     folder = Path(job.folder) if job.folder else None
-    rec = {"key": job.key, "notebook": job.name, "seconds": round(seconds, 2), "output": job.output_path,
-           "folder": str(folder) if folder and folder.is_dir() else "",
-           "files": _folder_files(folder) if folder else {}}
+    rel = ""
+    if folder and folder.is_dir():
+        try:
+            rel = folder.resolve().relative_to(paths.output_dir()).as_posix()
+        except ValueError:  # an explicit output_dir outside output/: keyed by its absolute path
+            rel = str(folder.resolve())
+    rec = {"key": job.key, "parts": job.parts, "notebook": job.name, "seconds": round(seconds, 2),
+           "folder": rel, "files": _folder_files(folder) if rel else {}}
     io.write_text(cache_dir() / "notebooks" / f"{job.out_name}.json", json.dumps(rec, indent=1, sort_keys=True) + "\n")
 
 
@@ -442,6 +456,7 @@ class Job:
     key: str
     folder: str
     env: dict = field(default_factory=dict)
+    parts: dict = field(default_factory=dict)
     timeout: int = 1800
     prewarm: bool = False  # start the next kernel while this notebook runs (more notebooks follow on this worker)
 
@@ -483,8 +498,9 @@ def make_job(nb: Notebook, overrides: dict[str, Any], ctx: Context) -> Job:
     env = {k: os.environ[k] for k in ENV_VARS if k in os.environ}
     env.setdefault("PYTHONHASHSEED", "0")
     env.setdefault("MPLBACKEND", "Agg")
+    parts = key_parts(nb, params, ctx)
     return Job(nb.name, out_name, str(nb.path), str(output_path), str(failed), params, str(nb.path.parent),
-               KERNEL_NAME, cache_key(nb, params, ctx), str(folder) if folder else "", env)
+               KERNEL_NAME, _sha(parts), str(folder) if folder else "", env, parts)
 
 
 def _normalise(nb):
