@@ -41,7 +41,11 @@ def outputs(tmp_path, monkeypatch) -> Path:
         "H_TOY,m1,x,0.5,0.001,120,hypothesis,supported\n"
         ",m1,const,1.0,0.01,120,control,\n"
         "H_OTHER,m2,z,-0.2,0.3,80,hypothesis,not supported\n")
-    (out / "tables" / "hyp_toy" / "notes.csv").write_text("a,b\n1,2\n")  # not a results table: ignored
+    (out / "tables" / "hyp_toy" / "notes.csv").write_text("hypothesis,verdict\nH_TOY,contrary\n")  # not the layout
+    # a summary notebook re-exporting the same estimate: shown once
+    (out / "tables" / "zz_summary").mkdir(parents=True)
+    (out / "tables" / "zz_summary" / "all.csv").write_text(
+        "hypothesis,model,term,estimate,p_value,n_obs,role,verdict\nH_TOY,m1,x,0.5,0.001,120,hypothesis,supported\n")
     return out
 
 
@@ -60,8 +64,9 @@ def test_index_lists_figures_verdicts_statement_and_versions(outputs):
     assert (index.parent / "files" / "fig_toy" / "fig_toy.png").read_bytes() == PNG
     # verdict rows: both hypotheses, not the control row, not the unrelated CSV
     rows = re.findall(r"<tr><td><code>(\w+)</code>.*?class=\"verdict-([\w-]+)\">([^<]+)</td>", html, re.S)
-    got = {(h, v) for h, _, v in rows}
-    assert ("H_TOY", "supported") in got and ("H_OTHER", "not supported") in got
+    got = [(h, v) for h, _, v in rows]
+    assert got.count(("H_TOY", "supported")) == 1 and ("H_OTHER", "not supported") in got
+    assert ("H_TOY", "contrary") not in got
     assert 'href="nb/hyp_toy.html"' in html
     # availability statement rendered from Markdown (a table with the fixture source)
     assert "<table>" in html and "<code>toy_source</code>" in html and "テスト統計局 (fixture)" in html

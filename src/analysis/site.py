@@ -23,6 +23,8 @@ from . import io, paths
 SITE_TEMPLATES = Path(__file__).resolve().parent / "site"
 OUTPUT_KINDS = {"figure": "figures", "hypothesis": "tables"}
 IMAGE_SUFFIXES = (".png",)
+# A CSV is a results table (layout of ``analysis.models.results``) when it has at least these columns.
+RESULT_COLUMNS = {"hypothesis", "model", "term", "estimate", "p_value", "verdict"}
 
 
 def site_dir() -> Path:
@@ -124,15 +126,24 @@ def verdict_rows(registered: dict[str, str] | None = None) -> list[dict[str, Any
             registered = {}
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
+    shown: set[tuple[str, str, str]] = set()
     tables = paths.output_dir() / "tables"
     for path in sorted(tables.glob("*/*.csv")) if tables.is_dir() else []:
         with open(path, newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
-            if not reader.fieldnames or not {"hypothesis", "verdict"} <= set(reader.fieldnames):
+            if not reader.fieldnames or not RESULT_COLUMNS <= set(reader.fieldnames):
                 continue
             for r in reader:
                 if not (r.get("verdict") or "").strip() or not (r.get("hypothesis") or "").strip():
                     continue
+                if r.get("role", "hypothesis") != "hypothesis":
+                    continue
+                # A summary notebook may re-export the family notebooks' rows: show each estimate once,
+                # from the first table in path order (the family notebook's own export).
+                ident = (r["hypothesis"], r["model"], r["term"])
+                if ident in shown:
+                    continue
+                shown.add(ident)
                 hid = r["hypothesis"]
                 seen.add(hid)
                 nbname = path.parent.name
