@@ -128,7 +128,10 @@ def verdict_rows(registered: dict[str, str] | None = None) -> list[dict[str, Any
     seen: set[str] = set()
     shown: set[tuple[str, str, str]] = set()
     tables = paths.output_dir() / "tables"
-    for path in sorted(tables.glob("*/*.csv")) if tables.is_dir() else []:
+    # Per notebook folder, its main export (named after the notebook) first, then its other tables.
+    found = sorted(tables.glob("*/*.csv"), key=lambda p: (p.parent.name, p.stem != p.parent.name, p.name)) \
+        if tables.is_dir() else []
+    for path in found:
         with open(path, newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
             if not reader.fieldnames or not RESULT_COLUMNS <= set(reader.fieldnames):
