@@ -49,7 +49,11 @@ KERNEL_NAME = "sangaku"
 
 CACHE_VERSION = 1  # bump when the key recipe changes
 OUTPUT_KINDS = {"figure": "figures", "hypothesis": "tables"}
-ENV_VARS = ("SANGAKU_ROOT", "SANGAKU_OUTPUT", "PYTHONHASHSEED", "MPLBACKEND")
+ENV_VARS = ("SANGAKU_ROOT", "SANGAKU_OUTPUT", "PYTHONHASHSEED", "MPLBACKEND", "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# Notebooks run in parallel across the cores; threaded BLAS inside each kernel would only oversubscribe them.
+# The models are small dense problems for which one thread is also the fastest on its own.
+SINGLE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 Progress = Callable[[str], None]
 
 
@@ -498,6 +502,8 @@ def make_job(nb: Notebook, overrides: dict[str, Any], ctx: Context) -> Job:
     env = {k: os.environ[k] for k in ENV_VARS if k in os.environ}
     env.setdefault("PYTHONHASHSEED", "0")
     env.setdefault("MPLBACKEND", "Agg")
+    for var in SINGLE_THREAD:
+        env.setdefault(var, "1")
     parts = key_parts(nb, params, ctx)
     return Job(nb.name, out_name, str(nb.path), str(output_path), str(failed), params, str(nb.path.parent),
                KERNEL_NAME, _sha(parts), str(folder) if folder else "", env, parts)
