@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
+from analysis import plotting
 from analysis.errors import ParameterError
 from analysis.figures import business_researchers as br
 from analysis.figures import herd_business_share as hb
@@ -288,7 +289,7 @@ def test_fig4_bad_parameters(msti_tidy, params, name):
 
 def test_wrap_note_keeps_width():
     text = "出典：" + "研究開発" * 40 + " and Latin words stay whole"
-    out = br.wrap_note(text, 30)
+    out = plotting.wrap_note(text, 30)
     assert out.replace("\n", "").replace(" ", "") == text.replace(" ", "")  # nothing lost
-    assert all(sum(br._em(c) for c in line) <= 30 for line in out.split("\n"))
+    assert all(sum(plotting._em(c) for c in line) <= 30 for line in out.split("\n"))
     assert "Latin" in out.split("\n")[-1] and "words" in out.split("\n")[-1]

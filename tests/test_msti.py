@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gzip
-import io as _io
 
-import pandas as pd
 import pytest
 
 from analysis.errors import DataFileError, ParameterError

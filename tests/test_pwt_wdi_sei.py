@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from analysis import build

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import build, manifest, paths
+from . import build, manifest
 from .errors import SangakuError
 
 

@@ -8,7 +8,8 @@ gives byte-identical files.
 from __future__ import annotations
 
 import io as _io
-import textwrap
+import re
+import unicodedata
 from pathlib import Path
 
 import matplotlib
@@ -22,6 +23,8 @@ import seaborn as sns  # noqa: E402
 from . import io  # noqa: E402
 
 FONT = "IPAexGothic"
+# Width of a note line in em at the note's font size, for the default 11-inch-wide figure.
+NOTE_EM = 68.0
 # One colour per economy, stable across figures (Japan always red, as in the deck).
 COUNTRY_COLORS = {
     "JPN": "#d62728", "USA": "#1f77b4", "DEU": "#2ca02c", "FRA": "#9467bd", "GBR": "#8c564b",
@@ -51,10 +54,37 @@ def color(code: str) -> str:
     return COUNTRY_COLORS.get(code, "#555555")
 
 
-def add_note(fig: plt.Figure, note: str, width: int = 120) -> None:
-    """Print a source/coverage note under the axes (wrapped)."""
-    wrapped = "\n".join(textwrap.fill(p, width) for p in note.split("\n"))
-    fig.text(0.01, -0.02, wrapped, ha="left", va="top", fontsize=10, color="#333333")
+def _em(ch: str) -> float:
+    """Approximate advance width of a character in em (CJK full width 1, Latin about 0.55)."""
+    return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.55
+
+
+def wrap_note(text: str, width_em: float = NOTE_EM) -> str:
+    """Wrap a note by rendered width, not by character count.
+
+    ``textwrap`` only breaks at spaces, which leaves Japanese lines (no spaces) badly ragged; here a line may
+    break before any full-width character or at a space, and Latin words are kept whole.
+    """
+    out: list[str] = []
+    for para in text.split("\n"):
+        tokens = re.findall(r"[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+|\s+", para)
+        line, w = "", 0.0
+        for tok in tokens:
+            tw = sum(_em(c) for c in tok)
+            if line and w + tw > width_em and not tok.isspace():
+                out.append(line.rstrip())
+                line, w = "", 0.0
+            if not line and tok.isspace():
+                continue
+            line += tok
+            w += tw
+        out.append(line.rstrip())
+    return "\n".join(out)
+
+
+def add_note(fig: plt.Figure, note: str, width_em: float = NOTE_EM) -> None:
+    """Print a source/coverage note under the axes, wrapped to ``width_em`` (see ``wrap_note``)."""
+    fig.text(0.01, -0.02, wrap_note(note, width_em), ha="left", va="top", fontsize=10, color="#333333")
 
 
 def save(fig: plt.Figure, data: pd.DataFrame, outdir: str | Path, stem: str) -> dict[str, Path]:

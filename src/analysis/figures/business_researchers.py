@@ -13,8 +13,6 @@ The helpers for parameter checking and flag handling here are shared with :mod:`
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -22,9 +20,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import labels, paths, plotting
+from .. import labels, plotting
 from ..errors import ParameterError
 from ..sources import msti
+from .common import check_int, check_keys, relative, resolve_output_dir, year_ranges  # noqa: F401 (notebooks use fig.relative)
 
 STEM = "fig01_business_researchers_index"
 DATA_NAME = "oecd_msti"
@@ -41,7 +40,7 @@ SOURCE_EN = ("Source: OECD, Main Science and Technology Indicators (MSTI), DSD_M
 SOURCE_JA = ("出典：OECD「Main Science and Technology Indicators (MSTI)」（DSD_MSTI@DF_MSTI、"
              "2025年3月版に相当する抽出データ）")
 # width of a note line in em at the note's font size, for the default 11-inch-wide figure
-NOTE_EM = 68.0
+NOTE_EM = plotting.NOTE_EM
 FLAG_TEXT = {
     "B": ("break in series", "系列の断層"),
     "E": ("estimate", "推計値"),
@@ -50,74 +49,7 @@ FLAG_TEXT = {
 }
 
 
-# ---------------------------------------------------------------- shared helpers (also used by fig 3/4)
-def year_ranges(years: Iterable[int]) -> str:
-    """Compact list of years: [1981, 1983, 1991, 1992, 1993] -> '1981, 1983, 1991-1993'."""
-    ys = sorted({int(y) for y in years})
-    if not ys:
-        return "none"
-    parts: list[str] = []
-    start = prev = ys[0]
-    for y in ys[1:] + [None]:  # type: ignore[list-item]
-        if y is not None and y == prev + 1:
-            prev = y
-            continue
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
-        if y is not None:
-            start = prev = y
-    return ", ".join(parts)
-
-
-def _em(ch: str) -> float:
-    """Approximate advance width of a character in em (CJK full width 1, Latin about 0.55)."""
-    return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.55
-
-
-def wrap_note(text: str, width_em: float = NOTE_EM) -> str:
-    """Wrap a note for ``plotting.add_note`` by rendered width, not by character count.
-
-    ``textwrap`` only breaks at spaces, which leaves Japanese lines (no spaces) badly ragged; here a line may
-    break before any full-width character or at a space, and Latin words are kept whole.
-    """
-    out: list[str] = []
-    for para in text.split("\n"):
-        tokens = re.findall(r"[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+|\s+", para)
-        line, w = "", 0.0
-        for tok in tokens:
-            tw = sum(_em(c) for c in tok)
-            if line and w + tw > width_em and not tok.isspace():
-                out.append(line.rstrip())
-                line, w = "", 0.0
-            if not line and tok.isspace():
-                continue
-            line += tok
-            w += tw
-        out.append(line.rstrip())
-    return "\n".join(out)
-
-
-def add_note(fig: plt.Figure, text: str, width_em: float = NOTE_EM) -> None:
-    """``plotting.add_note`` with the note pre-wrapped by ``wrap_note`` (its own wrapping then does nothing)."""
-    plotting.add_note(fig, wrap_note(text, width_em), width=10_000)
-
-
-def check_keys(params: dict[str, Any], allowed: Iterable[str]) -> None:
-    """Reject unknown parameter names (a typo would otherwise be silently ignored)."""
-    allowed = list(allowed)
-    for key in params:
-        if key not in allowed:
-            raise ParameterError(key, params[key], "unknown parameter", allowed)
-
-
-def check_int(name: str, value: Any) -> int:
-    """An integer parameter (a year); bools and non-integral numbers are rejected."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        raise ParameterError(name, value, "must be an integer year")
-    return int(value)
-
-
+# ---------------------------------------------------------------- helpers shared with fig 3/4
 def check_countries(countries: Any, have: Iterable[str], series: str) -> list[str]:
     """A non-empty list of distinct area codes, each with data in ``series`` (codes listed on error)."""
     have = sorted(set(have))
@@ -137,21 +69,6 @@ def check_countries(countries: Any, have: Iterable[str], series: str) -> list[st
             raise ParameterError("countries", countries, f"{c} is listed twice")
         out.append(c)
     return out
-
-
-def resolve_output_dir(output_dir: str | Path, kind: str, stem: str) -> Path:
-    """``output_dir`` if given, else ``<output>/<kind>/<stem>`` (kind = 'figures' or 'tables')."""
-    if output_dir:
-        return Path(output_dir)
-    return paths.output_dir() / kind / stem
-
-
-def relative(path: Path) -> str:
-    """A path shown relative to the project root when it lies inside it (keeps notebook output portable)."""
-    try:
-        return Path(path).resolve().relative_to(paths.project_root()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
 
 
 def flag_columns(flags: pd.Series) -> pd.DataFrame:
@@ -413,7 +330,7 @@ def plot(frame: pd.DataFrame, lang: str = "ja", base_year: int = DEFAULT_BASE_YE
     # IPAex Gothic has no bold face; asking for one only triggers a findfont warning
     ax.set_title(title(lang, base_year, measure), fontsize=17, fontweight="normal")
     flag_legend(ax, frame, "index", lang)
-    add_note(fig, note(frame, lang, base_year))
+    plotting.add_note(fig, note(frame, lang, base_year), NOTE_EM)
     return fig
 
 

@@ -231,7 +231,7 @@ def figure(japan: pd.DataFrame, lang: str = "ja", rel_tol: float = deck.DEFAULT_
 
     fig.suptitle(t("Quantitative statements of the METI deck (source: the deck)",
                    "資料に記載された数値（出典: 経済産業省資料）"), fontsize=18, y=0.97)
-    plotting.add_note(fig, note(checks, lang, rel_tol), width=170 if lang == "en" else 100)
+    plotting.add_note(fig, note(checks, lang, rel_tol), 94 if lang == "en" else 100)
     out = pd.DataFrame(data)
     out["year"] = out["year"].astype("Int64")
     return fig, out

@@ -23,9 +23,9 @@ import pandas as pd
 from .. import labels, plotting
 from ..errors import ParameterError
 from ..sources import msti
-from .business_researchers import (NOTE_EM, SOURCE_EN, SOURCE_JA, check_countries, check_int,
-                                   add_note, check_keys, complete_grid, draw_series, flag_columns, flag_legend,
-                                   flag_notes, resolve_output_dir, year_ranges, year_ticks)
+from .business_researchers import (NOTE_EM, SOURCE_EN, SOURCE_JA, check_countries, complete_grid, draw_series,
+                                   flag_columns, flag_legend, flag_notes, year_ticks)
+from .common import check_int, check_keys, resolve_output_dir, year_ranges
 
 DATA_NAME = "oecd_msti"
 STEM_SNAPSHOT = "fig03_herd_business_share_2021"
@@ -290,7 +290,7 @@ def snapshot_plot(frame: pd.DataFrame, year: int, lang: str = "ja", price_basis:
                          "differs); hatched bar = E/P; (year) = latest earlier year used; pale bar = fallback.",
                          "数値の後の記号：OECDフラグ（B 断層、E 推計値、P 暫定値、D 定義が異なる）。斜線＝E/P、"
                          "（年）＝直近年の値を使用、淡色＝直近年で代替。", lang)
-    add_note(fig, legend + "\n" + snapshot_note(frame, year, lang), NOTE_EM * 13 / 11)
+    plotting.add_note(fig, legend + "\n" + snapshot_note(frame, year, lang), NOTE_EM * 13 / 11)
     return fig
 
 
@@ -384,7 +384,7 @@ def trend_plot(frame: pd.DataFrame, lang: str = "ja") -> plt.Figure:
     ax.set_ylabel(labels.text("% of HERD", "割合（％）", lang))
     ax.set_title(trend_title(lang), fontsize=17, fontweight="normal")
     flag_legend(ax, frame, "share", lang)
-    add_note(fig, trend_note(frame, lang))
+    plotting.add_note(fig, trend_note(frame, lang), NOTE_EM)
     return fig
 
 

@@ -31,7 +31,7 @@ from .. import labels, paths, plotting
 from ..errors import ParameterError
 from ..schema import validate_tidy
 from ..sources import japan
-from .business_researchers import add_note, check_int, check_keys, relative, resolve_output_dir, year_ranges
+from .common import check_int, check_keys, relative, resolve_output_dir, year_ranges
 
 DATA_NAME = "japan"
 STEMS = {2: "fig02_joint_research", 5: "fig05_patent_licensing", 8: "fig08_university_startups"}
@@ -460,7 +460,7 @@ def plot_fig2(frame: pd.DataFrame, lang: str = "ja") -> plt.Figure:
                  fontsize=18)
     fig.subplots_adjust(left=0.06, right=0.98, top=0.85, bottom=0.13, wspace=0.25)  # fixed: tight_layout
     # is thrown off by the unclipped gap markers
-    add_note(fig, fig2_note(frame, lang), width_em=118)
+    plotting.add_note(fig, fig2_note(frame, lang), width_em=118)
     return fig
 
 
@@ -556,7 +556,7 @@ def plot_fig5(frame: pd.DataFrame, lang: str = "ja") -> plt.Figure:
     fig.suptitle(labels.text("Patent licensing by universities", "特許権実施等の実績", lang), fontsize=18)
     fig.subplots_adjust(left=0.06, right=0.98, top=0.85, bottom=0.13, wspace=0.18)  # fixed: tight_layout
     # is thrown off by the unclipped gap markers
-    add_note(fig, fig5_note(frame, lang), width_em=106)
+    plotting.add_note(fig, fig5_note(frame, lang), width_em=106)
     return fig
 
 
@@ -643,7 +643,7 @@ def plot_fig8(frame: pd.DataFrame, lang: str = "ja") -> plt.Figure:
     fig.suptitle(labels.text("University start-ups in Japan", "大学発ベンチャー", lang), fontsize=18)
     fig.subplots_adjust(left=0.06, right=0.98, top=0.85, bottom=0.13, wspace=0.18)  # fixed: tight_layout
     # is thrown off by the unclipped gap markers
-    add_note(fig, fig8_note(frame, lang), width_em=106)
+    plotting.add_note(fig, fig8_note(frame, lang), width_em=106)
     return fig
 
 

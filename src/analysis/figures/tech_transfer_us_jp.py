@@ -36,7 +36,7 @@ import pandas as pd
 from .. import labels, plotting
 from ..errors import ParameterError
 from ..sources import japan as japan_src
-from .business_researchers import add_note, check_int, check_keys, relative, resolve_output_dir
+from .common import check_int, check_keys, relative, resolve_output_dir
 
 STEM = "fig06_tech_transfer_us_jp"
 DATA_NAMES = ("japan", "ncses_autm")
@@ -437,7 +437,7 @@ def make(frames: dict[str, pd.DataFrame], metrics: list[str] | str = DEFAULT_MET
     tab = table(frames, metrics, series, years, normalise, lang)
     fig = figure(tab, normalise, lang)
     text = note(tab, normalise, lang)
-    add_note(fig, text, width_em=95)
+    plotting.add_note(fig, text, width_em=95)
     stem = STEM + ("_normalised" if normalise else "")
     out = plotting.save(fig, tab, resolve_output_dir(output_dir, "figures", STEM), stem)
     return {"data": tab, "figure": fig, "note": text, "paths": out}

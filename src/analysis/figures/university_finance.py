@@ -32,7 +32,7 @@ import pandas as pd
 from .. import labels, plotting
 from ..errors import ParameterError
 from ..sources import japan as japan_src
-from .business_researchers import add_note, check_int, check_keys, relative, resolve_output_dir, year_ranges
+from .common import check_int, check_keys, relative, resolve_output_dir, year_ranges
 
 STEM = "fig07_university_finance_us_jp"
 DATA_NAME = "japan"
@@ -275,7 +275,7 @@ def make(tidy: pd.DataFrame, base_year: int = DEFAULT_BASE_YEAR, institutions: A
     frame = growth_frame(tidy, base_year, institutions, measure, lang)
     fig = plot(frame, lang)
     text = note(frame, lang)
-    add_note(fig, text, width_em=80)
+    plotting.add_note(fig, text, width_em=80)
     stem = f"{STEM}_{measure}_{base_year}"
     out = plotting.save(fig, frame, resolve_output_dir(output_dir, "figures", STEM), stem)
     return {"data": frame, "figure": fig, "note": text, "paths": out}

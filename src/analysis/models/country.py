@@ -498,5 +498,5 @@ def plot_japan(japan: pd.DataFrame, lang: str = "ja"):
                  fontsize=15)
     fig.tight_layout()
     plotting.add_note(fig, labels.text("Source: OECD MSTI; PWT 10.01 (TFP).", "出典：OECD MSTI、PWT 10.01（TFP）。",
-                                       lang), width=100)
+                                       lang), 100)
     return fig, japan

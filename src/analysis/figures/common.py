@@ -1,0 +1,60 @@
+"""Parameter checks and small helpers shared by the figure modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from .. import paths
+from ..errors import ParameterError
+
+
+def year_ranges(years: Iterable[int]) -> str:
+    """Compact list of years: [1981, 1983, 1991, 1992, 1993] -> '1981, 1983, 1991-1993'."""
+    ys = sorted({int(y) for y in years})
+    if not ys:
+        return "none"
+    parts: list[str] = []
+    start = prev = ys[0]
+    for y in ys[1:] + [None]:  # type: ignore[list-item]
+        if y is not None and y == prev + 1:
+            prev = y
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if y is not None:
+            start = prev = y
+    return ", ".join(parts)
+
+
+def check_keys(params: dict[str, Any], allowed: Iterable[str]) -> None:
+    """Reject unknown parameter names (a typo would otherwise be silently ignored)."""
+    allowed = list(allowed)
+    for key in params:
+        if key not in allowed:
+            raise ParameterError(key, params[key], "unknown parameter", allowed)
+
+
+def check_int(name: str, value: Any) -> int:
+    """An integer parameter (a year); bools and non-integral numbers are rejected."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ParameterError(name, value, "must be an integer year")
+    return int(value)
+
+
+def resolve_output_dir(output_dir: str | Path, kind: str, stem: str) -> Path:
+    """``output_dir`` if given, else ``<output>/<kind>/<stem>`` (kind = 'figures' or 'tables')."""
+    if output_dir:
+        return Path(output_dir)
+    return paths.output_dir() / kind / stem
+
+
+def relative(path: Path) -> str:
+    """A path shown relative to the project root when it lies inside it (keeps notebook output portable)."""
+    try:
+        return Path(path).resolve().relative_to(paths.project_root()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
