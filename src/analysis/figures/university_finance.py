@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import labels, plotting
+from .. import data, labels, plotting
 from ..errors import ParameterError
 from ..sources import japan as japan_src
 from .common import check_int, check_keys, relative, resolve_output_dir, year_ranges
@@ -126,7 +126,11 @@ def resolve_institutions(tidy: pd.DataFrame, institutions: Any, measure: str, ba
 
 
 def validate_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) -> None:
-    """Check names and types of the parameters; with ``tidy`` also the institutions against the base year."""
+    """Check names and types of the parameters, then the institutions against the base year in the data.
+
+    Without ``tidy`` the processed Japanese series are read, so that the runner's pre-kernel check also rejects
+    a base year or institution without data.
+    """
     check_keys(params, PARAMS)
     p = {"base_year": DEFAULT_BASE_YEAR, "institutions": "auto", "measure": DEFAULT_MEASURE, "lang": "ja",
          "output_dir": "", **params}
@@ -140,8 +144,7 @@ def validate_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) ->
     if inst != "auto" and (isinstance(inst, str) or not isinstance(inst, (list, tuple))):
         raise ParameterError("institutions", inst, "expected 'auto', [] (= auto) or a list of institutions",
                              list(INSTITUTIONS))
-    if tidy is not None:
-        resolve_institutions(tidy, inst, p["measure"], base)
+    resolve_institutions(tidy if tidy is not None else data.load("japan"), inst, p["measure"], base)
 
 
 def growth_frame(tidy: pd.DataFrame, base_year: int = DEFAULT_BASE_YEAR, institutions: Any = "auto",
