@@ -33,7 +33,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import labels, plotting
+from .. import data, labels, plotting
 from ..errors import ParameterError
 from ..sources import japan as japan_src
 from .common import check_int, check_keys, relative, resolve_output_dir
@@ -170,8 +170,9 @@ def check_years(years: Any, series: list[str]) -> dict[str, int | None]:
 def validate_params(params: dict[str, Any], frames: dict[str, pd.DataFrame] | None = None) -> None:
     """Check the notebook parameters (names, metrics, series, years, normalise, lang) before any work.
 
-    With ``frames`` ({'japan': ..., 'ncses_autm': ...}) an explicit year is also checked against the data: a
-    series with no value for any selected metric in that year is an error listing the years it has.
+    An explicit year is also checked against the data (``frames`` = {'japan': ..., 'ncses_autm': ...}, read from
+    the processed data when not given, so the runner's pre-kernel check sees it too): a series with no value for
+    any selected metric in that year is an error listing the years it has.
     """
     check_keys(params, PARAMS)
     p = {"metrics": DEFAULT_METRICS, "series": "all", "years": "latest", "normalise": False, "lang": "ja",
@@ -187,7 +188,9 @@ def validate_params(params: dict[str, Any], frames: dict[str, pd.DataFrame] | No
     if not isinstance(p["output_dir"], str):
         raise ParameterError("output_dir", p["output_dir"], "expected a folder path as text ('' = default)")
     years = check_years(p["years"], series)
-    if frames is not None:
+    if any(y is not None for y in years.values()):
+        if frames is None:
+            frames = {name: data.load(name) for name in ("japan", "ncses_autm")}
         frames = _needed(frames)
         for key, year in years.items():
             if year is None:
@@ -324,8 +327,61 @@ def _fy(year: int, year_type: str) -> str:
     return f"FY{year}" if year_type in ("fiscal_us", "fiscal_jp") else str(year)
 
 
+# Currency of each country's money values and the unit a money axis is drawn in (scale, en label, ja label).
+CURRENCY = {"USA": "USD", "JPN": "JPY"}
+MONEY_AXIS = {"USD": ((1e9, "USD bn"), (1e8, "億ドル")), "JPY": ((1e9, "JPY bn"), (1e8, "億円"))}
+COUNTRY_NAME = {"USA": ("US", "米国"), "JPN": ("Japan", "日本")}
+
+
+def _groups(sub: pd.DataFrame, series: list[str]) -> list[tuple[str, list[str]]]:
+    """Series grouped by country, in the order the series are listed (one group per currency)."""
+    out: dict[str, list[str]] = {}
+    for key in series:
+        out.setdefault(str(sub.loc[key, "country"]), []).append(key)
+    return list(out.items())
+
+
+def _bars(ax: plt.Axes, sub: pd.DataFrame, keys: list[str], m: str, ycol: str, scale: float, normalise: bool,
+          lang: str) -> None:
+    """One bar per series in ``keys`` with its value and year above it; a gap is labelled inside the axes."""
+    t = lambda en, ja: labels.text(en, ja, lang)  # noqa: E731
+    x = np.arange(len(keys))
+    vals = [sub.loc[k, ycol] / scale for k in keys if pd.notna(sub.loc[k, ycol])]
+    top = max(vals) if vals else 1.0
+    ax.set_ylim(0, (top or 1.0) * 1.35)
+    ax.set_xlim(-0.5, len(keys) - 0.5)  # every slot, also an empty last one, lies inside the frame
+    ymax = ax.get_ylim()[1]
+    for xi, key in zip(x, keys):
+        r = sub.loc[key]
+        if pd.isna(r[ycol]):
+            ax.text(xi, ymax * 0.03, t("no\ndata", "データ\nなし"), ha="center", va="bottom", fontsize=9.5,
+                    color="#777777")
+            continue
+        ax.bar(xi, r[ycol] / scale, color=SERIES_COLORS[key], width=0.7,
+               hatch="//" if "D" in r["flags"] else None, edgecolor="white")
+        if normalise:
+            lab = f"{r[ycol]:.2f}%" if m in MONEY else (f"{r[ycol]:,.1f}" if r[ycol] >= 10 else f"{r[ycol]:.2f}")
+        else:
+            lab = _fmt_value(r["value"], r["unit"], lang)
+        lab += f"\n{_fy(int(r['year']), r['year_type'])}" + (" D" if "D" in r["flags"] else "")
+        ax.text(xi, r[ycol] / scale + ymax * 0.02, lab, ha="center", va="bottom", fontsize=9.5)
+    ax.set_xticks(x, [""] * len(keys))
+    ax.tick_params(axis="y", labelsize=10)
+    ax.grid(axis="x", visible=False)
+
+
+def split_money(tab: pd.DataFrame, normalise: bool = False) -> bool:
+    """True when a money metric in levels is drawn as one sub-panel per country (currency)."""
+    return (not normalise and bool(tab["metric"].isin(MONEY).any())
+            and tab.loc[tab["metric"].isin(MONEY), "country"].nunique() > 1)
+
+
 def figure(tab: pd.DataFrame, normalise: bool = False, lang: str = "ja") -> plt.Figure:
-    """Small multiples: one panel per metric, one bar per series; gaps are labelled, never drawn as zero."""
+    """Small multiples: one panel per metric, one bar per series; gaps are labelled, never drawn as zero.
+
+    Money in levels is never put on one scale across currencies: each country gets its own sub-panel and axis
+    (US in USD, Japan in JPY), so bar heights are only compared within a currency.
+    """
     labels.check_lang(lang)
     t = lambda en, ja: labels.text(en, ja, lang)  # noqa: E731
     plotting.set_style()
@@ -333,54 +389,43 @@ def figure(tab: pd.DataFrame, normalise: bool = False, lang: str = "ja") -> plt.
     series = list(dict.fromkeys(tab["series"]))
     ncols = min(3, len(metrics))
     nrows = math.ceil(len(metrics) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols + 1, 4.6 * nrows + 1.2), squeeze=False)
-    x = np.arange(len(series))
-    for ax, m in zip(axes.flat, metrics):
+    fig = plt.figure(figsize=(5.6 * ncols + 1, 4.6 * nrows + 1.2))
+    gs = fig.add_gridspec(nrows, ncols)
+    li = 0 if lang == "en" else 1
+    for i, m in enumerate(metrics):
+        spec = gs[i // ncols, i % ncols]
         sub = tab[tab["metric"] == m].set_index("series").loc[series]
         ycol = "normalised" if normalise else "value"
         money_raw = (m in MONEY) and not normalise
-        twin = ax.twinx() if money_raw else None
-        top = {}
-        for xi, key in zip(x, series):
-            r = sub.loc[key]
-            target = twin if (money_raw and r["country"] == "JPN") else ax
-            if pd.isna(r[ycol]):
-                continue
-            scale = 1e9 if money_raw else 1.0
-            target.bar(xi, r[ycol] / scale, color=SERIES_COLORS[key], width=0.7,
-                       hatch="//" if "D" in r["flags"] else None, edgecolor="white")
-            top[id(target)] = max(top.get(id(target), 0.0), r[ycol] / scale)
-        for target in [ax] + ([twin] if twin is not None else []):
-            target.set_ylim(0, (top.get(id(target), 1.0) or 1.0) * 1.35)
-            target.tick_params(axis="y", labelsize=10)
-            target.grid(visible=target is ax, axis="y")
-        for xi, key in zip(x, series):
-            r = sub.loc[key]
-            target = twin if (money_raw and r["country"] == "JPN") else ax
-            ymax = target.get_ylim()[1]
-            if pd.isna(r[ycol]):
-                target.text(xi, ymax * 0.03, t("no\ndata", "データ\nなし"), ha="center", va="bottom", fontsize=9.5,
-                            color="#777777")
-                continue
-            scale = 1e9 if money_raw else 1.0
-            if normalise:
-                lab = f"{r[ycol]:.2f}%" if m in MONEY else (f"{r[ycol]:,.1f}" if r[ycol] >= 10 else f"{r[ycol]:.2f}")
+        groups = _groups(sub, series) if money_raw else [("", series)]
+        if len(groups) == 1:
+            ax = fig.add_subplot(spec)
+            country = groups[0][0]
+            scale, unit = MONEY_AXIS[CURRENCY[country]][li] if money_raw else (1.0, "")
+            _bars(ax, sub, groups[0][1], m, ycol, scale, normalise, lang)
+            if money_raw:
+                name = COUNTRY_NAME[country][li]
+                ax.set_ylabel(f"{name}: {unit}", fontsize=10, color=plotting.color(country))
+            elif normalise:
+                ax.set_ylabel(t("% of research spending", "研究費に対する％") if m in MONEY else
+                              t("per USD 100 m (US) / ¥10 bn (JP)", "米国1億ドル／日本100億円あたり"), fontsize=10)
             else:
-                lab = _fmt_value(r["value"], r["unit"], lang)
-            lab += f"\n{_fy(int(r['year']), r['year_type'])}" + (" D" if "D" in r["flags"] else "")
-            target.text(xi, r[ycol] / scale + ymax * 0.02, lab, ha="center", va="bottom", fontsize=9.5)
-        ax.set_xticks(x, [""] * len(series))
-        ax.set_title(METRICS[m][0 if lang == "en" else 1], fontsize=13, loc="left", fontweight="normal")
-        if money_raw:
-            ax.set_ylabel(t("US: USD bn", "米国: 10億ドル"), fontsize=10, color=SERIES_COLORS["US_AUTM"])
-            twin.set_ylabel(t("Japan: JPY bn", "日本: 10億円"), fontsize=10, color=SERIES_COLORS["JP_UNITT"])
-        elif normalise:
-            ax.set_ylabel(t("% of research spending", "研究費に対する％") if m in MONEY else
-                          t("per USD 100 m (US) / ¥10 bn (JP)", "米国1億ドル／日本100億円あたり"), fontsize=10)
-        else:
-            ax.set_ylabel(t("count", "件数"), fontsize=10)
-    for ax in list(axes.flat)[len(metrics):]:
-        ax.set_visible(False)
+                ax.set_ylabel(t("count", "件数"), fontsize=10)
+            ax.set_title(METRICS[m][li], fontsize=13, loc="left", fontweight="normal")
+            continue
+        # money in levels with more than one currency: one sub-panel per country, separate axes and a gap
+        inner = spec.subgridspec(1, len(groups), wspace=0.6, width_ratios=[len(k) for _, k in groups])
+        for j, (country, keys) in enumerate(groups):
+            ax = fig.add_subplot(inner[0, j])
+            scale, unit = MONEY_AXIS[CURRENCY[country]][li]
+            _bars(ax, sub, keys, m, ycol, scale, normalise, lang)
+            name = COUNTRY_NAME[country][li]
+            ax.set_ylabel(f"{name}: {unit}", fontsize=10, color=plotting.color(country))
+            ax.text(0.5, 0.97, f"{name} ({unit})" if lang == "en" else f"{name}（{unit}）", transform=ax.transAxes,
+                    ha="center", va="top", fontsize=10.5, color=plotting.color(country))
+            if j == 0:
+                ax.set_title(METRICS[m][li] + t(" (by currency)", "（通貨別）"), fontsize=13, loc="left",
+                             fontweight="normal")
     handles = [plt.Rectangle((0, 0), 1, 1, color=SERIES_COLORS[k]) for k in series]
     fig.legend(handles, [SERIES[k].label_en if lang == "en" else SERIES[k].label_ja for k in series],
                loc="upper center", ncol=len(series), fontsize=11, bbox_to_anchor=(0.5, 0.955))
@@ -406,6 +451,12 @@ def note(tab: pd.DataFrame, normalise: bool = False, lang: str = "ja") -> str:
         if gaps:
             line += (f"; no data: {gaps}" if en else f"；データなし: {gaps}")
         lines.append(line)
+    if split_money(tab, normalise):
+        lines.append("Money in levels: the US (USD) and Japan (JPY) are drawn in separate sub-panels with their own "
+                     "axes; the raw data hold no exchange rate, so nothing is converted and bar heights are not "
+                     "comparable between the two countries." if en else
+                     "金額（水準）は米国（ドル）と日本（円）を別々の小パネル・別々の軸に描く。為替レートは元データにない"
+                     "ため換算せず、両国の棒の高さは比較できない。")
     flagged = tab[tab["flags"].str.contains("D", na=False)]
     for r in flagged.itertuples():
         lines.append(f"D (definition differs) = {r.flag_reason}" if en else f"D = 定義が異なる（{r.flag_reason}）")
@@ -443,4 +494,4 @@ def make(frames: dict[str, pd.DataFrame], metrics: list[str] | str = DEFAULT_MET
     return {"data": tab, "figure": fig, "note": text, "paths": out}
 
 
-__all__ = ["make", "table", "figure", "note", "validate_params", "available_years", "relative", "SERIES", "METRICS"]
+__all__ = ["make", "table", "figure", "note", "split_money", "validate_params", "available_years", "relative", "SERIES", "METRICS"]
