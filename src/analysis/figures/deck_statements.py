@@ -105,7 +105,7 @@ def figure(japan: pd.DataFrame, lang: str = "ja", rel_tol: float = deck.DEFAULT_
     checks = deck.crosscheck(japan, rel_tol=rel_tol, lang=lang)
     plotting.set_style()
     fig = plt.figure(figsize=(17, 12.5))
-    gs = fig.add_gridspec(2, 3, height_ratios=[1.15, 1], hspace=0.42, wspace=0.45)
+    gs = fig.add_gridspec(2, 3, height_ratios=[1.15, 1], hspace=0.42, wspace=0.45, bottom=0.17)  # room for legend (d)
     data: list[dict] = []
     deck_src = t("METI deck", "経済産業省資料")
 
@@ -133,6 +133,9 @@ def figure(japan: pd.DataFrame, lang: str = "ja", rel_tol: float = deck.DEFAULT_
                  loc="left", fontweight="normal")
     ax.tick_params(axis="x", labelsize=11)
     ax.grid(axis="y", visible=False)
+    ax.legend([plt.Rectangle((0, 0), 1, 1, color=plotting.color("JPN")), plt.Rectangle((0, 0), 1, 1, color=DECK_COLOR)],
+              [t("a Japanese university takes part", "日本の大学が参加"), t("other", "その他")],
+              fontsize=11, loc="lower right")
 
     # (b) Kyushu University case counts
     ax = fig.add_subplot(gs[0, 2])
@@ -199,7 +202,8 @@ def figure(japan: pd.DataFrame, lang: str = "ja", rel_tol: float = deck.DEFAULT_
     ax.set_yticks([])
     ax.set_xlabel(t("share of private (industry) income, %", "民間資金の割合（％）"), fontsize=12)
     ax.tick_params(axis="x", labelsize=11)
-    ax.legend(fontsize=9.5, loc="upper left")
+    # below the axes, so that it covers neither the band nor the one-third line
+    ax.legend(fontsize=9.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
     ax.set_title(t("(d) Fraunhofer rule", "(d) フラウンホーファールール"), fontsize=14, loc="left", fontweight="normal")
 
     # (e) SkyDeck Fund
