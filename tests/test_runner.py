@@ -100,10 +100,14 @@ def test_parameters_with_trailing_comments_and_annotations_are_read(project):
 
 def test_typed_values_must_match_the_default_type(project, no_kernels):
     nb = runner.load_notebook(runner.discover()["fig_toy"])
-    with pytest.raises(ParameterError, match="expected a int"):
+    with pytest.raises(ParameterError, match="expected an int like the default 3, got a str"):
         runner.validate(nb, {"n": "3"})
-    with pytest.raises(ParameterError, match="expected a int"):
+    with pytest.raises(ParameterError, match="expected an int like the default 3, got a bool"):
         runner.validate(nb, {"n": True})
+    with pytest.raises(ParameterError, match="expected a float like the default 1.0, got a str"):
+        runner.validate(nb, {"scale": "x"})
+    with pytest.raises(ParameterError, match="expected an int like the default 3$"):
+        runner.coerce_cli_value("n", "three", 3)
     # an int is a valid float; CLI text is converted to the default's type
     assert runner.validate(nb, {"scale": 2}) == {"scale": 2.0}
     assert runner.validate(nb, {"n": "4", "show": "false", "scale": "0.5"}, cli_text=True) == \
@@ -282,6 +286,49 @@ def test_failure_is_isolated_named_and_kept(project, capsys):
     assert s.skipped == ["fig_toy", "hyp_toy"]
 
 
+def _multiline_bad_notebook() -> nbformat.NotebookNode:
+    """Fails on the third line of its third cell, inside a call into the standard library."""
+    nb = nbfixtures.bad_notebook()
+    nb.cells[2].source = "import json\nx = 2\njson.loads('{not json')\ny = 3"
+    return nb
+
+
+def test_failing_line_is_read_from_the_cell_frame_of_the_traceback():
+    src = "import json\nx = 2\njson.loads('{bad')\ny = 3"
+    tb = ["\x1b[31m----\x1b[39m",
+          "\x1b[36mCell\x1b[39m\x1b[36m \x1b[39m\x1b[32mIn[2]\x1b[39m\x1b[32m, line 3\x1b[39m\n----> 3 json.loads",
+          "\x1b[36mFile \x1b[39m\x1b[32mjson/decoder.py:353\x1b[39m, in raw_decode",
+          "JSONDecodeError: Expecting property name"]
+    assert runner.failing_line(src, 2, tb) == (3, "json.loads('{bad')")
+    # a function defined in an earlier cell: the innermost frame of *this* cell is the call site
+    tb2 = ["Cell In[2], line 2\n----> 2 x = 2", "Cell In[1], line 5, in f()", "ValueError: x"]
+    assert runner.failing_line(src, 2, tb2) == (2, "x = 2")
+    # no frame of this cell (or an impossible line): nothing is quoted rather than a wrong line
+    assert runner.failing_line(src, 2, ["Cell In[1], line 1", "ValueError: x"]) is None
+    assert runner.failing_line(src, 2, ["Cell In[2], line 9"]) is None
+    assert runner.failing_line(src, None, tb) is None
+
+
+def test_failed_run_quotes_the_failing_line_and_points_to_the_kept_copy(project, capsys):
+    nbfixtures.write_notebook(project / "notebooks" / "bad_toy.ipynb", _multiline_bad_notebook())
+    assert cli.main(["run", "bad_toy", "-p", "lang", "en", "--jobs", "1"]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    failure = next(ln for ln in lines if "FAILED after" in ln)
+    assert "JSONDecodeError" in failure
+    assert "at line 3: `json.loads('{not json')`" in failure, failure
+    assert "import json" not in failure
+    last = lines[-1]
+    assert last.startswith("bad_toy__") and "FAILED" in last, last
+    kept = Path(last.rsplit(": ", 1)[1])
+    assert kept.parent == paths.output_dir() / "runs" / "failed" and kept.exists(), last
+    assert not (paths.output_dir() / "runs" / kept.name).exists()
+    # the default-parameter run points to output/notebooks/failed/
+    assert cli.main(["run", "bad_toy", "--jobs", "1"]) == 1
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.endswith(str(paths.output_dir() / "notebooks" / "failed" / "bad_toy.ipynb")), last
+    assert Path(last.rsplit(": ", 1)[1]).exists()
+
+
 def test_reproduce_builds_data_only_when_needed(project, monkeypatch):
     from analysis import build, manifest
 
@@ -294,6 +341,26 @@ def test_reproduce_builds_data_only_when_needed(project, monkeypatch):
     assert runner.prepare_data(progress=_quiet) is True
     assert runner.prepare_data(force=True, progress=_quiet) is True
     assert len(calls) == 3
+
+
+def test_build_says_which_raw_files_it_verified(project, monkeypatch):
+    """reproduce first verifies every raw file, then the build those of the sources it builds: say so."""
+    from analysis import build, manifest
+
+    class Stop(Exception):
+        pass
+
+    class Source:
+        @staticmethod
+        def load(raw):
+            raise Stop
+
+    monkeypatch.setattr(build, "_modules", lambda: {"a": Source, "b": Source, "c": Source})
+    monkeypatch.setattr(manifest, "verify", lambda raw, sources=None: manifest.VerifyReport(44, 2_000_000))
+    msgs: list[str] = []
+    with pytest.raises(Stop):
+        build.build(progress=msgs.append, sources=["a", "b"])
+    assert msgs == ["verified 44 raw files (2.0 MB) of the 2 sources it builds"]
 
 
 def test_kernels_are_started_ahead_once_per_notebook_and_cleaned_up(project, monkeypatch):

@@ -123,3 +123,78 @@ def test_verdicts_show_not_run_without_results(tmp_path, monkeypatch):
     assert [(r["hypothesis"], r["verdict"]) for r in rows] == [("H1", "not run")]
     html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
     assert "not run" in html
+
+
+REPLICATION_CSV = (
+    "hypothesis,model,estimator,sample,term,estimate,std_error,ci_low,ci_high,p_value,n_obs,n_clusters,inference,"
+    "role,verdict\n"
+    "R_TOY,lags [model],fe_poisson,all,x_l0,0.29,0.04,0.21,0.37,3e-12,905,,model,replication,\n"
+    "R_TOY,lags [model],fe_poisson,all,x_l1,0.06,0.04,-0.01,0.14,0.11,905,,model,replication,\n"
+    "R_TOY,lags [model],fe_poisson,all,sum x_l0..l1,0.35,0.06,0.2384,0.4595,6.07e-10,905,,model,replication,\n"
+    "R_TOY,lags [cluster(firm)],fe_poisson,all,sum x_l0..l1,0.35,0.27,-0.1755,0.8734,0.192,905,175,"
+    "cluster(firm),replication,\n"
+    ",sanity,ols,all,lnl,0.46,0.04,0.38,0.54,1e-21,2637,119,CR1,replication,\n"
+    "H_CI,m3,ols,all,w,0.5,0.1,0.3,0.7,0.001,120,37,cluster,hypothesis,supported\n")
+
+
+def _executed(out: Path, name: str, text: str) -> None:
+    nb = nbfixtures.hyp_notebook()
+    nb.cells[0].source = text
+    nbfixtures.write_notebook(out / "notebooks" / f"{name}.ipynb", nb)
+
+
+def test_replication_entries_show_their_estimates_and_no_verdict(outputs):
+    _executed(outputs, "rep_toy", "# Registered entry R_TOY (role replication)")
+    (outputs / "tables" / "rep_toy").mkdir()
+    (outputs / "tables" / "rep_toy" / "rep_toy.csv").write_text(REPLICATION_CSV)
+    registered = {"H_TOY": "toy", "H_OTHER": "other", "R_TOY": "Replication: toy elasticity"}
+    rows = site.verdict_rows(registered, replications={"R_TOY": ["x_l0", "x_l1"]})
+    rep = [r for r in rows if r["hypothesis"] == "R_TOY"]
+    # the combined (registered) estimate, model-based and clustered; not the lag terms, not the unnamed rows
+    assert [(r["model"], r["term"], r["verdict"]) for r in rep] == [
+        ("lags [model]", "sum x_l0..l1", "replication — no verdict"),
+        ("lags [cluster(firm)]", "sum x_l0..l1", "replication — no verdict")]
+    assert rep[1]["estimate"] == "0.35" and rep[1]["ci"] == "[-0.1755, 0.8734]" and rep[1]["n_clusters"] == "175"
+    assert rep[0]["n_clusters"] == "" and rep[0]["statement"] == "Replication: toy elasticity"
+    assert all(r["verdict"] != "not run" for r in rows if r["hypothesis"] == "R_TOY")
+    # a single registered coefficient: that coefficient's row
+    single = site.verdict_rows(registered, replications={"R_TOY": ["x_l1"]})
+    assert [r["term"] for r in single if r["hypothesis"] == "R_TOY"] == ["x_l1"]
+    html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
+    assert "<th>95 % CI</th>" in html and "<th>clusters</th>" in html
+    h_ci = re.search(r"<tr><td><code>H_CI</code>.*?</tr>", html, re.S).group(0)
+    assert '<td class="num">[0.3, 0.7]</td>' in h_ci and '<td class="num">37</td>' in h_ci
+
+
+def test_replication_without_exported_rows_points_to_its_notebook(outputs):
+    registered = {"R_TOY": "Replication: toy elasticity"}
+    reps = {"R_TOY": ["x_l0", "x_l1"]}
+    # its notebook has not run: "not run"
+    def rep_rows():
+        return [r for r in site.verdict_rows(registered, reps) if r["hypothesis"] == "R_TOY"]
+
+    assert [r["verdict"] for r in rep_rows()] == ["not run"]
+    # executed, no results CSV with its rows: a replication row pointing to the notebook
+    _executed(outputs, "zz_summary", "R_TOY is listed here too")
+    _executed(outputs, "rep_toy_replication", "# Registered entry R_TOY (role replication)")
+    _executed(outputs, "other", "R_TOYS is another id")
+    site.render(progress=lambda m: None)
+    [row] = rep_rows()
+    assert row["verdict"] == "replication — no verdict" and row["verdict_class"] == "replication"
+    assert row["model"] == "see rep_toy_replication" and row["href"] == "nb/rep_toy_replication.html"
+
+
+def test_registry_replication_entries_are_recognised(outputs):
+    from analysis import registry
+
+    reps = [h for h in registry.load() if h.extra.get("role") == "replication"]
+    assert {h.id for h in reps} >= {"R1a", "R1b"}
+    _executed(outputs, "h1_firm_replication_cincera", "Registered entries R1a and R1b (role replication)")
+    rows = {r["hypothesis"]: r for r in site.verdict_rows()}
+    for hid in ("R1a", "R1b"):
+        assert rows[hid]["verdict"] == "replication — no verdict", rows[hid]
+        assert rows[hid]["model"] == "see h1_firm_replication_cincera"
+    assert all(r["verdict"] == "not run" for h, r in rows.items() if h not in ("R1a", "R1b") and h.startswith("R"))
+    html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
+    row_r1a = re.search(r"<tr><td><code>R1a</code>.*?</tr>", html, re.S).group(0)
+    assert "replication — no verdict" in row_r1a and "not run" not in row_r1a

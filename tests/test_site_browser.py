@@ -273,6 +273,70 @@ def test_page_text_is_japanese_and_code_is_collapsed(fixture_site, browser):
     assert "H_TOY" in verdict and "supported" in verdict
 
 
+# Rows as wide as the real exports (long model names, unbreakable terms, intervals, long notebook names).
+WIDE_CSV = (
+    "hypothesis,model,estimator,sample,term,estimate,std_error,ci_low,ci_high,p_value,n_obs,n_clusters,inference,"
+    "role,verdict\n"
+    "F1-nb,F1 NB2 with sector and region effects,nb2,all,rdexp:spil,-0.2359,0.07,-0.3692,-0.1026,0.000522,1629,181,"
+    "cluster(firm),hypothesis,contrary\n"
+    "C1,(2) two-way FE with country trends,ols,all,log_berd:log_herd,-0.1199,0.05,-0.009909,0.08979,0.263,1629,181,"
+    "cluster(country),hypothesis,not supported\n"
+    "R1a,FE Poisson lags 0-4 [cluster(firm)],fe_poisson,all,sum rdexp_l0..l4,0.349,0.27,-0.1755,0.8734,0.192,905,175,"
+    "cluster(firm),replication,\n")
+
+
+@pytest.fixture(scope="module")
+def wide_site(tmp_path_factory) -> Path:
+    """A site whose hypothesis table holds rows as wide as the real ones (rendered without kernels)."""
+    sys.path.insert(0, str(FIXTURES))
+    import nbfixtures
+    from analysis import paths, site
+
+    root = nbfixtures.make_project(tmp_path_factory.mktemp("wide") / "proj")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SANGAKU_ROOT", str(root))
+        mp.delenv("SANGAKU_OUTPUT", raising=False)
+        folder = paths.output_dir() / "tables" / "h4_country_absorptive_capacity_long_name"
+        folder.mkdir(parents=True)
+        (folder / "results.csv").write_text(WIDE_CSV, encoding="utf-8")
+        index = site.render(progress=lambda m: None)
+    return index.parent
+
+
+GEOMETRY = """(() => {
+  const wrap = document.querySelector('table.verdicts').parentElement, doc = document.documentElement;
+  const heads = Array.from(document.querySelectorAll('table.verdicts thead th'));
+  return {view: doc.clientWidth, page: doc.scrollWidth, wrap: wrap.clientWidth, table: wrap.scrollWidth,
+          overflow: getComputedStyle(wrap).overflowX, heads: heads.map(h => h.textContent),
+          right: Math.max(...heads.map(h => h.getBoundingClientRect().right))};
+})()"""
+
+
+def test_hypothesis_table_fits_a_1400px_window_and_scrolls_in_narrower_ones(wide_site, browser):
+    with serve(wide_site) as base:
+        try:
+            browser.send("Emulation.setDeviceMetricsOverride", width=1400, height=900, deviceScaleFactor=1,
+                         mobile=False)
+            browser.load(base + "index.html")
+            wide = browser.js(GEOMETRY)
+            text = browser.js("document.querySelector('table.verdicts').innerText")
+            browser.send("Emulation.setDeviceMetricsOverride", width=800, height=900, deviceScaleFactor=1,
+                         mobile=False)
+            browser.load(base + "index.html")
+            narrow = browser.js(GEOMETRY)
+        finally:
+            browser.send("Emulation.clearDeviceMetricsOverride")
+    assert "95 % CI" in wide["heads"] and "clusters" in wide["heads"]
+    assert "[-0.1755, 0.8734]" in text and "replication — no verdict" in text
+    # 1400 px: wider than the 1100 px text column, every column visible, nothing to scroll
+    assert wide["wrap"] > 1100, wide
+    assert wide["table"] <= wide["wrap"] and wide["right"] <= wide["view"], wide
+    assert wide["page"] <= wide["view"], wide
+    # 800 px: the table scrolls inside its container; the page itself does not scroll sideways
+    assert narrow["overflow"] == "auto" and narrow["table"] > narrow["wrap"], narrow
+    assert narrow["page"] <= narrow["view"], narrow
+
+
 def test_missing_browser_is_a_clear_error():
     with pytest.raises(RuntimeError, match="apt-get install -y chromium"):
         Browser(exe="/nonexistent/chromium")

@@ -53,7 +53,7 @@ def build(raw: Path | None = None, out: Path | None = None, *, sources: list[str
             raise ParameterError("sources", unknown, "unknown source", sorted(mods))
         mods = {k: v for k, v in mods.items() if k in sources}
     report = manifest.verify(raw, sources=list(mods))
-    progress(f"verified {report.checked} raw files ({report.bytes / 1e6:.1f} MB)")
+    progress(f"verified {report.checked} raw files ({report.bytes / 1e6:.1f} MB) of the {len(mods)} sources it builds")
     frames: dict[str, pd.DataFrame] = {}
     for name, mod in mods.items():
         tidy_df = validate_tidy(mod.load(raw), name)

@@ -33,6 +33,7 @@ import json
 import logging
 import multiprocessing.util
 import os
+import re
 import sys
 import threading
 import time
@@ -192,6 +193,11 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "an int", "a float"."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
 def coerce_cli_value(name: str, text: str, default: Any) -> Any:
     """Turn the text of ``-p name value`` into the type of the parameter's default."""
     if default is _UNPARSEABLE or default is None:
@@ -214,7 +220,7 @@ def coerce_cli_value(name: str, text: str, default: Any) -> Any:
             val = json.loads(text)
         return val
     except (ValueError, json.JSONDecodeError):
-        raise ParameterError(name, text, f"expected a {_type_name(default)} like the default {default!r}") from None
+        raise ParameterError(name, text, f"expected {_a(_type_name(default))} like the default {default!r}") from None
 
 
 def check_type(name: str, value: Any, default: Any) -> Any:
@@ -234,8 +240,8 @@ def check_type(name: str, value: Any, default: Any) -> Any:
     else:
         ok = isinstance(value, type(default))
     if not ok:
-        raise ParameterError(name, value, f"expected a {_type_name(default)} like the default {default!r}, "
-                                          f"got a {_type_name(value)}")
+        raise ParameterError(name, value, f"expected {_a(_type_name(default))} like the default {default!r}, "
+                                          f"got {_a(_type_name(value))}")
     return value
 
 
@@ -581,6 +587,29 @@ atexit.register(shutdown_warm_kernels)
 multiprocessing.util.Finalize(None, shutdown_warm_kernels, exitpriority=10)  # pool workers skip atexit
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_FRAME = re.compile(r"(?:Cell In|Input In)\s*\[(\d+)\],\s*line (\d+)")
+
+
+def failing_line(source: str, exec_count: int | None, traceback: list[str]) -> tuple[int, str] | None:
+    """(line number, text) of the line of a cell that raised, from IPython's traceback frames.
+
+    The innermost frame of the failing cell (``Cell In[<execution count>], line <n>``) names the line; ``None``
+    when no frame of this cell is found (e.g. an error raised before the cell ran), so nothing wrong is quoted.
+    """
+    if exec_count is None:
+        return None
+    found = None
+    for frame in traceback:
+        for m in _CELL_FRAME.finditer(_ANSI.sub("", frame)):
+            if int(m.group(1)) == exec_count:
+                found = int(m.group(2))
+    lines = source.splitlines()
+    if found is None or not 1 <= found <= len(lines) or not lines[found - 1].strip():
+        return None
+    return found, lines[found - 1].strip()
+
+
 def execute_job(job: Job) -> Result:
     """Execute one notebook with papermill; never raises (failures come back as a ``Result``).
 
@@ -618,9 +647,9 @@ def execute_job(job: Job) -> Result:
         return Result(job.out_name, True, time.perf_counter() - t0)
     except PapermillExecutionError as exc:
         kept = keep_failed()
-        first = (exc.source or "").strip().splitlines()[:1]
+        line = failing_line(exc.source or "", exc.exec_count, exc.traceback or [])
         msg = (f"{job.out_name}: cell {exc.cell_index} (execution count {exc.exec_count}) raised {exc.ename}: "
-               f"{exc.evalue}" + (f" — in `{first[0][:80]}`" if first else ""))
+               f"{exc.evalue}" + (f" — at line {line[0]}: `{line[1][:80]}`" if line else ""))
         return Result(job.out_name, False, time.perf_counter() - t0, msg, exc.cell_index, exc.ename,
                       str(exc.evalue), kept)
     except Exception as exc:  # kernel death, timeout, missing kernel: report, let the other notebooks finish
@@ -824,8 +853,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     ctx = Context.current()
     jobs = [make_job(nb, t, ctx) for nb, t in zip(nbs, typed_all)]
     summary = run_jobs(jobs, force=args.force, max_workers=args.jobs)
+    failed = {r.name: r for r in summary.failed}
     for job in jobs:
-        print(f"{job.out_name}: {job.output_path}")
+        res = failed.get(job.out_name)
+        if res is None:
+            print(f"{job.out_name}: {job.output_path}")
+        elif res.failed_path:
+            print(f"{job.out_name}: FAILED; executed copy kept for inspection: {res.failed_path}")
+        else:
+            print(f"{job.out_name}: FAILED; no executed copy was written (see the message above)")
     return 0 if summary.ok else 1
 
 

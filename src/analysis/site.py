@@ -1,7 +1,8 @@
 """The static HTML site under ``output/site/`` (``analysis site``; ``analysis reproduce`` renders it last).
 
 ``index.html`` lists the figures with thumbnails, the hypothesis verdicts read from the hypothesis notebooks'
-CSV exports (``output/tables/*/*.csv`` in the layout of ``analysis.models.results``), the data availability
+CSV exports (``output/tables/*/*.csv`` in the layout of ``analysis.models.results``; registered replication
+entries are shown with their estimates and no verdict), the data availability
 statement and the versions of code, packages and data. Each executed notebook in ``output/notebooks/`` gets
 a page (nbconvert lab template, code collapsed in ``<details>``, figures embedded); its output files are
 copied beside it. The pages load nothing from the network: the template's CDN scripts are removed.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -114,19 +116,59 @@ def _fmt(value: str, digits: int = 4) -> str:
     return f"{x:.{digits}g}" if abs(x) >= 1e-4 or x == 0 else f"{x:.2e}"
 
 
-def verdict_rows(registered: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Hypothesis rows with a verdict from every ``output/tables/<notebook>/*.csv``; registered but unexported
-    hypotheses appear as ``not run``."""
-    if registered is None:
-        try:
-            from . import registry
+REPLICATION_VERDICT = "replication — no verdict"
 
-            registered = {h.id: h.statement for h in registry.load()}
-        except Exception:  # a broken registry must not take the site down; its own tests report it
-            registered = {}
+
+def _registry() -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Registered statements by id, and the coefficients of the entries with ``role = "replication"``."""
+    try:
+        from . import registry
+
+        hyps = registry.load()
+    except Exception:  # a broken registry must not take the site down; its own tests report it
+        return {}, {}
+    return ({h.id: h.statement for h in hyps},
+            {h.id: list(h.coefficients) for h in hyps if h.extra.get("role") == "replication"})
+
+
+def _notebook_mentioning(hid: str) -> str:
+    """The executed notebook whose code or text names ``hid`` (one with "replication" in its name first)."""
+    pattern = re.compile(rf"(?<![\w-]){re.escape(hid)}(?![\w-])")
+    hits = []
+    for nb_path in sorted((paths.output_dir() / "notebooks").glob("*.ipynb")):
+        try:
+            cells = json.loads(nb_path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        if any(pattern.search("".join(c.get("source", ""))) for c in cells):
+            hits.append(nb_path.stem)
+    hits.sort(key=lambda n: ("replication" not in n, n))
+    return hits[0] if hits else ""
+
+
+def _interval(r: dict[str, str]) -> str:
+    lo, hi = _fmt(r.get("ci_low", "")), _fmt(r.get("ci_high", ""))
+    return f"[{lo}, {hi}]" if lo and hi else ""
+
+
+def verdict_rows(registered: dict[str, str] | None = None,
+                 replications: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+    """Hypothesis rows with a verdict from every ``output/tables/<notebook>/*.csv``; registered but unexported
+    hypotheses appear as ``not run``.
+
+    ``replications`` (id -> registered coefficients) are entries that carry no verdict by design: they are shown
+    as replication rows, with their combined estimate (or every estimate when none is combined) from the rows
+    with role ``replication``, or a pointer to the executed notebook that names them; ``not run`` only when no
+    executed notebook does. Both default to the registry.
+    """
+    if registered is None:
+        registered, found_reps = _registry()
+        replications = found_reps if replications is None else replications
+    replications = replications or {}
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     shown: set[tuple[str, str, str]] = set()
+    rep_found: dict[str, list[dict[str, Any]]] = {hid: [] for hid in replications}
     tables = paths.output_dir() / "tables"
     # Per notebook folder, its main export (named after the notebook) first, then its other tables.
     found = sorted(tables.glob("*/*.csv"), key=lambda p: (p.parent.name, p.stem != p.parent.name, p.name)) \
@@ -137,33 +179,57 @@ def verdict_rows(registered: dict[str, str] | None = None) -> list[dict[str, Any
             if not reader.fieldnames or not RESULT_COLUMNS <= set(reader.fieldnames):
                 continue
             for r in reader:
-                if not (r.get("verdict") or "").strip() or not (r.get("hypothesis") or "").strip():
-                    continue
-                if r.get("role", "hypothesis") != "hypothesis":
+                hid = (r.get("hypothesis") or "").strip()
+                role = r.get("role", "hypothesis")
+                replication = role == "replication" and hid in replications
+                if not hid or not (replication or (role == "hypothesis" and (r.get("verdict") or "").strip())):
                     continue
                 # A summary notebook may re-export the family notebooks' rows: show each estimate once,
                 # from the first table in path order (the family notebook's own export).
-                ident = (r["hypothesis"], r["model"], r["term"])
+                ident = (hid, r["model"], r["term"])
                 if ident in shown:
                     continue
                 shown.add(ident)
-                hid = r["hypothesis"]
-                seen.add(hid)
                 nbname = path.parent.name
                 page = site_dir() / "nb" / f"{nbname}.html"
-                rows.append({
+                verdict = REPLICATION_VERDICT if replication else r["verdict"]
+                row = {
                     "hypothesis": hid, "statement": registered.get(hid, ""), "model": r.get("model", ""),
-                    "term": r.get("term", ""), "estimate": _fmt(r.get("estimate", "")),
+                    "term": r.get("term", ""), "estimate": _fmt(r.get("estimate", "")), "ci": _interval(r),
                     "p_value": _fmt(r.get("p_value", ""), 3), "n_obs": _fmt(r.get("n_obs", ""), 10),
-                    "verdict": r["verdict"], "verdict_class": r["verdict"].strip().replace(" ", "-"),
+                    "n_clusters": _fmt(r.get("n_clusters", ""), 10),
+                    "verdict": verdict, "verdict_class": "replication" if replication else
+                    verdict.strip().replace(" ", "-"),
                     "source": f"output/tables/{nbname}/{path.name}", "notebook": nbname,
                     "href": f"nb/{nbname}.html" if page.exists() else "",
-                })
+                }
+                if replication:
+                    rep_found[hid].append(row)
+                else:
+                    seen.add(hid)
+                    rows.append(row)
+    for hid in sorted(replications):
+        coefs = set(replications[hid])
+        # the registered estimate: the combined term when several coefficients are summed, else the coefficient
+        main = [r for r in rep_found[hid] if (r["term"] not in coefs if len(coefs) > 1 else r["term"] in coefs)]
+        if main or rep_found[hid]:
+            rows.extend(main or rep_found[hid])
+            seen.add(hid)
+            continue
+        nbname = _notebook_mentioning(hid)
+        if nbname:
+            page = site_dir() / "nb" / f"{nbname}.html"
+            rows.append({"hypothesis": hid, "statement": registered.get(hid, ""), "model": f"see {nbname}",
+                         "term": "", "estimate": "", "ci": "", "p_value": "", "n_obs": "",
+                         "n_clusters": "", "verdict": REPLICATION_VERDICT, "verdict_class": "replication",
+                         "source": f"output/notebooks/{nbname}.ipynb", "notebook": nbname,
+                         "href": f"nb/{nbname}.html" if page.exists() else ""})
+            seen.add(hid)
     for hid, statement in sorted(registered.items()):
         if hid not in seen:
             rows.append({"hypothesis": hid, "statement": statement, "model": "", "term": "", "estimate": "",
-                         "p_value": "", "n_obs": "", "verdict": "not run", "verdict_class": "not-run",
-                         "source": "", "notebook": "", "href": ""})
+                         "ci": "", "p_value": "", "n_obs": "", "n_clusters": "", "verdict": "not run",
+                         "verdict_class": "not-run", "source": "", "notebook": "", "href": ""})
     return rows
 
 
