@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.text import Annotation, Text
 import pandas as pd
 
 from .. import labels, plotting
@@ -121,6 +122,86 @@ def flag_notes(frame: pd.DataFrame, lang: str, value_col: str = "value") -> list
     return lines
 
 
+class EndLabel(Annotation):
+    """Label of a series' last point that picks, when drawn, the side of the point where it covers no line.
+
+    Candidate places are tried in order (right, upper/lower right, above, below, left, further out); the first
+    one whose text box stays inside the axes and touches no drawn line, marker or already placed label wins,
+    else the one touching least. A label placed further out gets a thin leader to its point. Placement happens
+    at draw time, so it follows the final axis limits and size.
+    """
+
+    # offset from the point in points, horizontal and vertical alignment
+    CANDIDATES = ((6, 0, "left", "center"), (5, 7, "left", "bottom"), (5, -7, "left", "top"),
+                  (0, 9, "center", "bottom"), (0, -9, "center", "top"), (-5, 7, "right", "bottom"),
+                  (-5, -7, "right", "top"), (6, 20, "left", "bottom"), (6, -20, "left", "top"),
+                  (0, 24, "center", "bottom"), (0, -24, "center", "top"))
+    NEAR = 7  # candidates before this index sit next to the point; later ones get a leader line
+
+    def __init__(self, text: str, xy: tuple[float, float], **kw: Any) -> None:
+        super().__init__(text, xy, xytext=self.CANDIDATES[0][:2], textcoords="offset points",
+                         ha=self.CANDIDATES[0][2], va=self.CANDIDATES[0][3],
+                         arrowprops={"arrowstyle": "-", "color": kw.get("color", "#333333"), "lw": 0.9,
+                                     "shrinkA": 1, "shrinkB": 4}, **kw)
+        self.placed = False
+
+    def text_extent(self, renderer):
+        """Box of the text alone (without the leader line) at the current offset."""
+        self._renderer = renderer
+        self.update_positions(renderer)
+        return Text.get_window_extent(self, renderer)
+
+    def _obstacles(self, renderer) -> tuple[np.ndarray, list]:
+        ax = self.axes
+        pts = []
+        for line in ax.get_lines():
+            if not line.get_visible():
+                continue
+            xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+            pts.append(xy[np.isfinite(xy).all(axis=1)])  # vertices and markers
+            if line.get_linestyle() not in ("None", "", " ") and len(xy) > 1:  # points along each segment
+                a, b = xy[:-1], xy[1:]
+                ok = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+                t = np.linspace(0.0, 1.0, 25)[:, None, None]
+                pts.append((a[ok] + t * (b[ok] - a[ok])).reshape(-1, 2))
+        boxes = [t.get_window_extent(renderer) for t in ax.texts
+                 if t is not self and t.get_visible() and (not isinstance(t, EndLabel) or t.placed)]
+        boxes += [a.text_extent(renderer) for a in ax.artists
+                  if a is not self and isinstance(a, EndLabel) and a.placed]
+        return (np.concatenate(pts) if pts else np.empty((0, 2))), boxes
+
+    def _place(self, renderer) -> None:
+        pts, boxes = self._obstacles(renderer)
+        frame = self.axes.get_window_extent(renderer)
+        pad = renderer.points_to_pixels(2.0)
+        best = None
+        for k, (dx, dy, ha, va) in enumerate(self.CANDIDATES):
+            self.xyann = (dx, dy)
+            self.set_horizontalalignment(ha)
+            self.set_verticalalignment(va)
+            bb = self.text_extent(renderer)
+            x0, y0, x1, y1 = bb.x0 - pad, bb.y0 - pad, bb.x1 + pad, bb.y1 + pad
+            hits = int(((pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)).sum())
+            hits += sum(10 for b in boxes if b.x0 < x1 and b.x1 > x0 and b.y0 < y1 and b.y1 > y0)
+            if bb.x0 < frame.x0 or bb.x1 > frame.x1 or bb.y0 < frame.y0 or bb.y1 > frame.y1:
+                hits += 1000
+            if best is None or hits < best[0]:
+                best = (hits, k)
+            if hits == 0:
+                break
+        dx, dy, ha, va = self.CANDIDATES[best[1]]
+        self.xyann = (dx, dy)
+        self.set_horizontalalignment(ha)
+        self.set_verticalalignment(va)
+        self.arrow_patch.set_visible(best[1] >= self.NEAR)
+        self.placed = True
+
+    def draw(self, renderer) -> None:
+        if renderer is not None and self.get_visible() and self.axes is not None:
+            self._place(renderer)
+        super().draw(renderer)
+
+
 def draw_series(ax: plt.Axes, frame: pd.DataFrame, ycol: str, lang: str) -> None:
     """One line per country from a ``complete_grid``-style frame with flag booleans.
 
@@ -147,10 +228,8 @@ def draw_series(ax: plt.Axes, frame: pd.DataFrame, ycol: str, lang: str) -> None
                         zorder=6)
         last_year, last_value = int(obs["year"].iloc[-1]), obs[ycol].iloc[-1]
         if last_year < end:
-            ax.annotate(labels.text(f"to {last_year}", f"{last_year}年まで", lang),
-                        (last_year, last_value), xytext=(4, 12), textcoords="offset points",
-                        va="bottom", ha="center", fontsize=11, color=col, zorder=6,
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+            ax.add_artist(EndLabel(labels.text(f"to {last_year}", f"{last_year}年まで", lang),
+                                   (last_year, last_value), fontsize=11, color=col, zorder=6))
 
 
 def year_ticks(start: int, end: int) -> list[int]:
@@ -216,7 +295,9 @@ def validate_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) ->
     if start > end:
         raise ParameterError("start_year", start, f"after end_year={end}")
     if not start <= base <= end:
-        raise ParameterError("base_year", base, f"must lie in the plotted range {start}-{end}",
+        which = "start_year" if base < start else "end_year"
+        raise ParameterError("base_year", base, f"must lie in the plotted range {start}-{end}; set {which} to "
+                             "include it",
                              list(range(start, end + 1)))
     have_base = set(sub.loc[sub["year"] == base, "entity"])
     missing = [c for c in countries if c not in have_base]
