@@ -293,3 +293,10 @@ def test_wrap_note_keeps_width():
     assert out.replace("\n", "").replace(" ", "") == text.replace(" ", "")  # nothing lost
     assert all(sum(plotting._em(c) for c in line) <= 30 for line in out.split("\n"))
     assert "Latin" in out.split("\n")[-1] and "words" in out.split("\n")[-1]
+
+
+def test_snapshot_files_are_named_by_their_year(msti_tidy, tmp_path):
+    out = hb.make_snapshot(msti_tidy, year=2019, output_dir=tmp_path, lang="en")
+    assert out["paths"]["png"].name == "fig03_herd_business_share_2019_en.png"
+    assert out["data"].shape[0] > 0
+    out["figure"].clf()

@@ -302,7 +302,8 @@ def make_snapshot(tidy: pd.DataFrame, year: int = DEFAULT_YEAR, countries: list[
     frame = snapshot_frame(tidy, year, countries, sort_by, price_basis, fallback_latest)
     fig = snapshot_plot(frame, year, lang, price_basis)
     outdir = resolve_output_dir(output_dir, "figures", STEM_SNAPSHOT)
-    stem = STEM_SNAPSHOT if lang == "ja" else f"{STEM_SNAPSHOT}_{lang}"
+    base = STEM_SNAPSHOT if year == DEFAULT_YEAR else f"fig03_herd_business_share_{year}"  # file names say the year
+    stem = base if lang == "ja" else f"{base}_{lang}"
     saved = plotting.save(fig, frame, outdir, stem)
     return {"data": frame, "figure": fig, "note": snapshot_note(frame, year, lang), "paths": saved}
 
