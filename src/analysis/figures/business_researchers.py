@@ -24,7 +24,8 @@ import pandas as pd
 from .. import labels, plotting
 from ..errors import ParameterError
 from ..sources import msti
-from .common import check_int, check_keys, relative, resolve_output_dir, year_ranges  # noqa: F401 (notebooks use fig.relative)
+from .common import (check_int, check_keys, check_year_range, relative,  # noqa: F401 (notebooks use fig.relative)
+                     resolve_output_dir, year_ranges)
 
 STEM = "fig01_business_researchers_index"
 DATA_NAME = "oecd_msti"
@@ -283,17 +284,8 @@ def validate_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) ->
     countries = check_countries(params.get("countries", DEFAULT_COUNTRIES), sub["entity"], key)
     sub = sub[sub["entity"].isin(countries)]
     lo, hi = int(sub["year"].min()), int(sub["year"].max())
-    start = check_int("start_year", params.get("start_year", DEFAULT_START_YEAR))
-    end_raw = params.get("end_year")
-    end = hi if end_raw is None else check_int("end_year", end_raw)
+    start, end = check_year_range(params, DEFAULT_START_YEAR, lo, hi, countries)
     base = check_int("base_year", params.get("base_year", DEFAULT_BASE_YEAR))
-    valid = list(range(lo, hi + 1))
-    if not lo <= start <= hi:
-        raise ParameterError("start_year", start, f"outside the years with data for {', '.join(countries)}", valid)
-    if not lo <= end <= hi:
-        raise ParameterError("end_year", end, f"outside the years with data for {', '.join(countries)}", valid)
-    if start > end:
-        raise ParameterError("start_year", start, f"after end_year={end}")
     if not start <= base <= end:
         which = "start_year" if base < start else "end_year"
         raise ParameterError("base_year", base, f"must lie in the plotted range {start}-{end}; set {which} to "

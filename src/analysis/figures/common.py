@@ -58,3 +58,18 @@ def relative(path: Path) -> str:
         return Path(path).resolve().relative_to(paths.project_root()).as_posix()
     except ValueError:
         return Path(path).as_posix()
+
+
+def check_year_range(params: dict[str, Any], default_start: int, lo: int, hi: int,
+                     countries: Iterable[str]) -> tuple[int, int]:
+    """``start_year`` and ``end_year`` (None = latest) checked against the years ``lo``-``hi`` with data."""
+    start = check_int("start_year", params.get("start_year", default_start))
+    end_raw = params.get("end_year")
+    end = hi if end_raw is None else check_int("end_year", end_raw)
+    valid = list(range(lo, hi + 1))
+    for name, y in (("start_year", start), ("end_year", end)):
+        if not lo <= y <= hi:
+            raise ParameterError(name, y, f"outside the years with data for {', '.join(countries)}", valid)
+    if start > end:
+        raise ParameterError("start_year", start, f"after end_year={end}")
+    return start, end

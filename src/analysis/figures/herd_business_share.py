@@ -25,7 +25,7 @@ from ..errors import ParameterError
 from ..sources import msti
 from .business_researchers import (NOTE_EM, SOURCE_EN, SOURCE_JA, check_countries, complete_grid, draw_series,
                                    flag_columns, flag_legend, flag_notes, year_ticks)
-from .common import check_int, check_keys, resolve_output_dir, year_ranges
+from .common import check_int, check_keys, check_year_range, resolve_output_dir, year_ranges
 
 DATA_NAME = "oecd_msti"
 STEM_SNAPSHOT = "fig03_herd_business_share_2021"
@@ -105,15 +105,7 @@ def validate_trend_params(params: dict[str, Any], tidy: pd.DataFrame | None = No
     countries = check_countries(params.get("countries", TREND_COUNTRIES), share["entity"], SHARE_KEY)
     share = share[share["entity"].isin(countries)]
     lo, hi = int(share["year"].min()), int(share["year"].max())
-    start = check_int("start_year", params.get("start_year", DEFAULT_TREND_START))
-    end_raw = params.get("end_year")
-    end = hi if end_raw is None else check_int("end_year", end_raw)
-    valid = list(range(lo, hi + 1))
-    for name, y in (("start_year", start), ("end_year", end)):
-        if not lo <= y <= hi:
-            raise ParameterError(name, y, f"outside the years with data for {', '.join(countries)}", valid)
-    if start > end:
-        raise ParameterError("start_year", start, f"after end_year={end}")
+    start, end = check_year_range(params, DEFAULT_TREND_START, lo, hi, countries)
     have = share[(share["year"] >= start) & (share["year"] <= end)]
     empty = [c for c in countries if c not in set(have["entity"])]
     if empty:
