@@ -4,7 +4,9 @@ The METI deck 「ディープテックに対応した産学官連携」 quotes n
 University case counts, Quantonation funds, the Fraunhofer rule, UC Berkeley SkyDeck, ...). They are shown as
 *the deck's statements* (source = the deck), never mixed into a measured series.
 
-Every :class:`Statement` keeps the exact quote from ``data/raw/deck/deck.txt`` and the part of the quote that holds
+The statements are data, in ``src/analysis/deck_statements.toml`` (read and validated by
+:func:`load_statements`, cached by :func:`all_statements`, also as ``deck.STATEMENTS``). Every
+:class:`Statement` keeps the exact quote from ``data/raw/deck/deck.txt`` and the part of the quote that holds
 the number; the value is parsed from that text (:func:`parse_number`), never typed. Where the project holds an
 independent source for the same quantity (``data/raw/japan/deck_misc_sources.csv``, loaded through
 ``analysis.sources.japan``), :func:`crosscheck` compares the two and reports ``agree`` / ``differ`` /
@@ -14,14 +16,16 @@ converted at the rate the deck states).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from . import inputs
 from .errors import DataFileError, ParameterError
 
 DECK_FILE = Path("deck") / "deck.txt"
@@ -30,6 +34,7 @@ AGREE, DIFFER, NOT_AVAILABLE = "agree", "differ", "not available"
 STATUSES = (AGREE, DIFFER, NOT_AVAILABLE)
 QUALIFIERS = {"exact", "approx", "max", "at_least", "each"}
 TOPICS = ("partnership", "kyushu", "quantonation", "fraunhofer", "skydeck", "us_vc")
+UNITS = ("JPY", "USD", "SGD", "EUR", "count", "persons", "%", "share", "JPY/EUR")
 DEFAULT_REL_TOL = 0.05
 
 _MULT = {"": 1.0, "万": 1e4, "億": 1e8, "兆": 1e12, "k": 1e3, "M": 1e6, "bn": 1e9}
@@ -129,179 +134,161 @@ class Consistency:
     label_ja: str
 
 
-_NA_KYUSHU_EN = ("no independent source: Kyushu University legal / export-control case counts were not found "
-                 "outside the deck (data/raw/japan/SOURCE.md, known gaps)")
-_NA_KYUSHU_JA = "独立した出典なし（九州大学の法務・安全保障輸出管理の件数は資料以外で見つからず: data/raw/japan/SOURCE.md）"
-_NA_PARTNER_EN = "no independent source collected for this partnership (the deck cites the parties' announcements)"
-_NA_PARTNER_JA = "この連携の独立した出典は未収集（資料は各社・各大学発表資料を出典とする）"
+STATEMENTS_FILE = "deck_statements.toml"  # package data, relative to src/analysis/ (analysis.inputs.package)
 
-STATEMENTS: tuple[Statement, ...] = (
-    # --- (参考）大学によるグローバル企業の資金受入れ: partnership amounts -------------------------------------
-    Statement("fujitsu_nus", "partnership", "Fujitsu – National University of Singapore",
-              "富士通 – シンガポール国立大学", "total investment", "合計投資金額",
-              "5,400万シンガポールドル", "5,400万", "SGD", period="2014年から5年",
-              check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("fujitsu_nus_jpy", "partnership", "Fujitsu – National University of Singapore",
-              "富士通 – シンガポール国立大学", "total investment, yen equivalent (deck)", "合計投資金額（円換算, 資料）",
-              "5,400万シンガポールドル\n（約61億円）", "61億", "JPY", "approx", equivalent_of="fujitsu_nus",
-              check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("samsung_texas", "partnership", "Samsung – Texas A&M / UT Austin", "サムスン電子 – テキサスA&M大・テキサス大",
-              "total support", "合計支援額", "• 470万USドル", "470万", "USD", year=2023, period="2023年",
-              check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("samsung_texas_jpy", "partnership", "Samsung – Texas A&M / UT Austin", "サムスン電子 – テキサスA&M大・テキサス大",
-              "total support, yen equivalent (deck)", "合計支援額（円換算, 資料）", "（約7.1億円）", "7.1億", "JPY", "approx",
-              year=2023, equivalent_of="samsung_texas", check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("samsung_tamu", "partnership", "Samsung – Texas A&M", "サムスン電子 – テキサスA&M大",
-              "support (part)", "支援額（内訳）", "ログラムなどを支援（100万USドル）", "100万", "USD", year=2023,
-              check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("samsung_ut", "partnership", "Samsung – UT Austin", "サムスン電子 – テキサス大",
-              "support (part)", "支援額（内訳）", "人材育成や奨学金を支援（370万USドル）", "370万", "USD", year=2023,
-              check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("imperial_japan", "partnership", "Imperial College London – Hitachi, MHI, Shionogi and others",
-              "インペリアル・カレッジ・ロンドン – 日立・三菱重工・塩野義製薬等", "total", "総額",
-              "• 総額1700万USドル", "1700万", "USD", period="10年間で25社以上と協業",
-              check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("imperial_japan_jpy", "partnership", "Imperial College London – Hitachi, MHI, Shionogi and others",
-              "インペリアル・カレッジ・ロンドン – 日立・三菱重工・塩野義製薬等", "total, yen equivalent (deck)",
-              "総額（円換算, 資料）", "総額1700万USドル\n（約25億円）", "25億", "JPY", "approx", equivalent_of="imperial_japan",
-              check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("imperial_japan_firms", "partnership", "Imperial College London – Hitachi, MHI, Shionogi and others",
-              "インペリアル・カレッジ・ロンドン – 日立・三菱重工・塩野義製薬等", "partner firms over 10 years",
-              "10年間の協業企業数", "10年間で25社以上と協業", "25", "count", "at_least",
-              check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("toyota_mit_stanford", "partnership", "Toyota – MIT / Stanford", "トヨタ自動車 – MIT・スタンフォード大",
-              "total", "総額", "• 2015年から5年\n\n• 5000万USドル", "5000万", "USD", period="2015年から5年",
-              check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("toyota_mit_stanford_jpy", "partnership", "Toyota – MIT / Stanford", "トヨタ自動車 – MIT・スタンフォード大",
-              "total, yen equivalent (deck)", "総額（円換算, 資料）", "（約76億円）", "76億", "JPY", "approx",
-              equivalent_of="toyota_mit_stanford", check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("utokyo_chicago", "partnership", "UTokyo – UChicago – IBM / Google", "東京大学 – シカゴ大学 – IBM・Google",
-              "total, two partnerships combined", "総額（2つのパートナーシップ合算）", "• 最大1億USドル", "1億", "USD", "max",
-              year=2023, period="2023年から10年", check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("utokyo_chicago_jpy", "partnership", "UTokyo – UChicago – IBM / Google", "東京大学 – シカゴ大学 – IBM・Google",
-              "total, yen equivalent (deck)", "総額（円換算, 資料）", "（約153億円）", "153億", "JPY", "approx", year=2023,
-              equivalent_of="utokyo_chicago", check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("utokyo_ibm", "partnership", "IBM – UTokyo", "IBM – 東京大学", "investment over 10 years (part)",
-              "10年間の投資額（内訳）", "IBMは東大に対して10年で5000万USドル規模を投資", "5000万", "USD", "approx",
-              check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("google_utokyo_chicago", "partnership", "Google – UTokyo and UChicago", "Google – 東京大学・シカゴ大学",
-              "investment over 10 years (part)", "10年間の出資額（内訳）",
-              "Googleは両大学に合わせて10年で最大5000万USドル規模の出資", "5000万", "USD", "max",
-              check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("osaka_chugai", "partnership", "Osaka University – Chugai Pharmaceutical", "大阪大学 – 中外製薬",
-              "comprehensive agreement over 10 years", "10年間の包括連携契約", "10年間で総額100億円の免疫学研究", "100億",
-              "JPY", year=2016, period="※2016年締結", check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("ntu_taiwan", "partnership", "National Taiwan University – TSMC and 3 other firms + government",
-              "台湾大学 – TSMCなど4社・行政機関", "contribution (2022)", "拠出額（2022年）",
-              "TSMCなど4社と行政機関が計8億円を拠出", "8億", "JPY", year=2022, period="2022年",
-              check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("xpai_each", "partnership", "Tsukuba – Univ. of Washington – Amazon / NVIDIA (X-PAI)",
-              "筑波大学 – ワシントン大学 – Amazon・NVIDIA (X-PAI)", "support from each company",
-              "各社の支援額", "Amazon/NVIDIAが2500万ドル(約38億円)ずつ支援", "2500万", "USD", "each",
-              period="10年間", check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    Statement("xpai_each_jpy", "partnership", "Tsukuba – Univ. of Washington – Amazon / NVIDIA (X-PAI)",
-              "筑波大学 – ワシントン大学 – Amazon・NVIDIA (X-PAI)", "support from each company, yen equivalent (deck)",
-              "各社の支援額（円換算, 資料）", "Amazon/NVIDIAが2500万ドル(約38億円)ずつ支援", "38億", "JPY", "approx",
-              equivalent_of="xpai_each", check_note_en=_NA_PARTNER_EN, check_note_ja=_NA_PARTNER_JA),
-    # --- 九州大学 法務統括室: case counts ---------------------------------------------------------------------
-    Statement("kyushu_legal_2019", "kyushu", "Kyushu University, legal affairs", "九州大学 法務業務",
-              "cases handled", "対応件数", "2019年（コロナ前）約500件", "500", "count", "approx", year=2019,
-              check_note_en=_NA_KYUSHU_EN, check_note_ja=_NA_KYUSHU_JA),
-    Statement("kyushu_legal_2023", "kyushu", "Kyushu University, legal affairs", "九州大学 法務業務",
-              "cases handled", "対応件数", "⇒2023年 約850件に急増", "850", "count", "approx", year=2023,
-              check_note_en=_NA_KYUSHU_EN, check_note_ja=_NA_KYUSHU_JA),
-    Statement("kyushu_security_2019", "kyushu", "Kyushu University, security export control",
-              "九州大学 安全保障管理業務", "cases handled", "対応件数", "2019年 約400件", "400", "count", "approx",
-              year=2019, check_note_en=_NA_KYUSHU_EN, check_note_ja=_NA_KYUSHU_JA),
-    Statement("kyushu_security_2023", "kyushu", "Kyushu University, security export control",
-              "九州大学 安全保障管理業務", "cases handled", "対応件数", "⇒2023年 約900件に急増", "900", "count", "approx",
-              year=2023, check_note_en=_NA_KYUSHU_EN, check_note_ja=_NA_KYUSHU_JA),
-    # --- Quantonation (quantum-specialised VC) --------------------------------------------------------------
-    Statement("quantonation_aum", "quantonation", "Quantonation", "Quantonation", "assets under management",
-              "運用資産額", "運用資産額：€170M（約272億円）", "170M", "EUR",
-              check_note_en="no assets-under-management figure in the collected sources",
-              check_note_ja="収集した出典に運用資産額なし"),
-    Statement("quantonation_aum_jpy", "quantonation", "Quantonation", "Quantonation",
-              "assets under management, yen equivalent (deck)", "運用資産額（円換算, 資料）",
-              "運用資産額：€170M（約272億円）", "272億", "JPY", "approx", equivalent_of="quantonation_aum",
-              check_note_en="yen equivalent computed by the deck", check_note_ja="資料による円換算"),
-    Statement("quantonation_public", "quantonation", "Quantonation", "Quantonation",
-              "of which from public bodies", "うち政府系", "※うち、政府系から€50M（約80億円）", "50M", "EUR",
-              check_note_en="only the EIF's €30m commitment to Fund II is in the sources (a blog rewrite, low "
-                            "reliability), not the total from public bodies",
-              check_note_ja="出典にあるのはEIFのFund IIへの3,000万ユーロ（低信頼のブログ）のみで、政府系合計ではない"),
-    Statement("quantonation_fund1", "quantonation", "Quantonation I", "Quantonation Ⅰ", "fund size", "運用総額",
-              "運用総額 €90.1M", "90.1M", "EUR", year=2018, period="2018年・5年",
-              checks=(Check(("quantonation_fund_I_size",), 2018),)),
-    Statement("quantonation_fund1_jpy", "quantonation", "Quantonation I", "Quantonation Ⅰ",
-              "fund size, yen equivalent (deck)", "運用総額（円換算, 資料）", "運用総額 €90.1M\n（約144億円）", "144億",
-              "JPY", "approx", year=2018, equivalent_of="quantonation_fund1",
-              check_note_en="yen equivalent computed by the deck", check_note_ja="資料による円換算"),
-    Statement("quantonation_fund2", "quantonation", "Quantonation II", "Quantonation Ⅱ", "fund size", "運用総額",
-              "€200M\n（約320億円）", "200M", "EUR", year=2023, period="2023年・10年",
-              checks=(Check(("quantonation_fund_II_final_close",), None,
-                            note_en="final close as reported by one article (the sources conflict)",
-                            note_ja="ファイナルクローズ（記事により異なる）"),
-                      Check(("quantonation_fund_II_final_close_alt",), None,
-                            note_en="final close as reported by another article (the sources conflict)",
-                            note_ja="ファイナルクローズ（別記事）"))),
-    Statement("quantonation_fund2_jpy", "quantonation", "Quantonation II", "Quantonation Ⅱ",
-              "fund size, yen equivalent (deck)", "運用総額（円換算, 資料）", "€200M\n（約320億円）", "320億", "JPY",
-              "approx", year=2023, equivalent_of="quantonation_fund2",
-              check_note_en="yen equivalent computed by the deck", check_note_ja="資料による円換算"),
-    Statement("quantonation_eur_rate", "quantonation", "Quantonation slide", "Quantonationのページ",
-              "exchange rate used by the deck", "資料の換算レート", "※1ユーロ＝160円として換算", "160", "JPY/EUR",
-              check_note_en="the deck's own conversion rate; the project holds no exchange-rate data",
-              check_note_ja="資料独自の換算レート（為替データは未収録）"),
-    # --- Fraunhofer ------------------------------------------------------------------------------------------
-    Statement("fraunhofer_staff", "fraunhofer", "Fraunhofer-Gesellschaft", "フラウンホーファー", "staff", "人員",
-              "• 約32,000 人", "32,000", "persons", "approx",
-              checks=(Check(("fraunhofer_employees",), 2023),)),
-    Statement("fraunhofer_institutes", "fraunhofer", "Fraunhofer-Gesellschaft", "フラウンホーファー",
-              "institutes in Germany", "国内拠点数", "• 国内：76拠点(各分野に特化)", "76", "count",
-              checks=(Check(("fraunhofer_institutes",), 2023),)),
-    Statement("fraunhofer_budget_jpy", "fraunhofer", "Fraunhofer-Gesellschaft", "フラウンホーファー", "budget",
-              "予算", "• 約4,500億円", "4,500億", "JPY", "approx",
-              check_note_en="sources give the budget in EUR (total business volume €3.4bn, 2023); the deck states "
-                            "no EUR rate for this figure and the project holds no exchange-rate data",
-              check_note_ja="出典はユーロ建て（2023年 事業規模34億ユーロ）。資料はこの換算レートを示さず、為替データも未収録"),
-    Statement("fraunhofer_one_third", "fraunhofer", "Fraunhofer-Gesellschaft", "フラウンホーファー",
-              "target share of each funding source (Fraunhofer rule)", "各資金の割合（フラウンホーファールール）",
-              "⇒各資金が1/3ずつの割合となることを基本とする", "1/3", "share",
-              checks=(Check(("fraunhofer_industry_revenue",), 2023, ("fraunhofer_contract_research",),
-                            note_en="industry revenue / contract research, 2023 (a principle vs an outcome)",
-                            note_ja="2023年 産業界収入÷受託研究（原則と実績の比較）"),)),
-    Statement("fraunhofer_private_band", "fraunhofer", "Fraunhofer-Gesellschaft", "フラウンホーファー",
-              "private-income band outside which base funding is cut", "民間資金の割合の許容帯",
-              "民間資金の割合が25-55％から外れると翌年の交付金が減", "25", "%", number_high="55",
-              checks=(Check(("fraunhofer_industry_revenue",), 2023, ("fraunhofer_contract_research",),
-                            note_en="industry revenue / contract research, 2023; agree = inside the band",
-                            note_ja="2023年 産業界収入÷受託研究。agree = 許容帯の内側"),)),
-    Statement("fraunhofer_startups_transfers", "fraunhofer", "Fraunhofer-Gesellschaft", "フラウンホーファー",
-              "start-ups / technology transfers", "起業・技術移転", "520件の起業/技術移転", "520", "count",
-              check_note_en="sources give annual spin-offs (23 in 2023), a different concept from the deck's "
-                            "undated count",
-              check_note_ja="出典は年間スピンオフ数（2023年 23件）で、資料の件数（時点不明）とは概念が異なる"),
-    # --- UC Berkeley SkyDeck ---------------------------------------------------------------------------------
-    Statement("skydeck_fund_assets", "skydeck", "Berkeley SkyDeck Fund", "SkyDeck Fund", "assets under management",
-              "運用資産", "2024 年までに約8,500 万\nドルの資産を管理", "8,500 万", "USD", "approx", year=2024,
-              checks=(Check(("skydeck_fund_I_size", "skydeck_fund_II_size"), (2018, 2022),
-                            note_en="sum of Fund I ($24m, 2018) and Fund II ($60m, 2022) sizes: committed "
-                                    "capital, not assets under management",
-                            note_ja="Fund I（2018年）とFund II（2022年）の規模の合計。運用資産ではなく出資約束額"),)),
-    Statement("skydeck_alumni_raised", "skydeck", "Berkeley SkyDeck", "SkyDeck", "cumulative funds raised by alumni",
-              "プログラム卒業生の資金調達額（累計）", "金調達額は累計18億ドル", "18億", "USD",
-              check_note_en="no independent source collected", check_note_ja="独立した出典は未収集"),
-    Statement("skydeck_profit_share", "skydeck", "Berkeley SkyDeck Fund", "SkyDeck Fund",
-              "share of fund profits returned to the university", "大学への利益還元割合", "利益の半分を大学に", "半分",
-              "share",
-              check_note_en="the sources state the 50-50 split only in a note, not as a value",
-              check_note_ja="出典では注記（50-50）のみで数値としては未収録"),
-    # --- US university-linked VC ---------------------------------------------------------------------------
-    Statement("engine_fund", "us_vc", "The Engine (MIT)", "The Engine (MIT)", "total funds under management",
-              "運用総額", "（運用総額は約10億ドル）", "10億", "USD", "approx",
-              check_note_en="no independent source collected", check_note_ja="独立した出典は未収集"),
-)
+# TOML keys of a [[statement]] table and of its [[statement.check]] tables: key -> (type, required)
+_STATEMENT_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "id": (str, True), "topic": (str, True), "subject_en": (str, True), "subject_ja": (str, True),
+    "quantity_en": (str, True), "quantity_ja": (str, True), "quote": (str, True), "number": (str, True),
+    "unit": (str, True), "qualifier": (str, False), "year": (int, False), "period": (str, False),
+    "number_high": (str, False), "equivalent_of": (str, False), "check_note": (str, False),
+    "check_note_en": (str, False), "check_note_ja": (str, False), "check": (list, False),
+}
+_CHECK_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "numerator": (list, True), "year": ((int, list), False), "denominator": (list, False),
+    "note_en": (str, False), "note_ja": (str, False),
+}
+_TYPE_NAMES = {str: "text", int: "an integer", list: "a list", dict: "a table"}
+
+
+def _check_types(path: Path, entry: object, keys: dict, row: int, what: str, prefix: str = "") -> None:
+    """Raise DataFileError for a non-table entry, an unknown key, a missing required key or a value of wrong type."""
+    if not isinstance(entry, dict):
+        raise DataFileError(path, f"{what} is not a table", column=prefix.rstrip(".") or None, row=row)
+    for key in entry:
+        if key not in keys:
+            raise DataFileError(path, f"{what}: unknown field {key!r}", column=prefix + key, row=row,
+                                hint=f"known fields: {', '.join(keys)}")
+    for key, (types, required) in keys.items():
+        if key not in entry:
+            if required:
+                raise DataFileError(path, f"{what} lacks required field {key!r}", column=prefix + key, row=row)
+            continue
+        value = entry[key]
+        types = types if isinstance(types, tuple) else (types,)
+        if isinstance(value, bool) or not isinstance(value, types):
+            expected = " or ".join(_TYPE_NAMES[t] for t in types)
+            raise DataFileError(path, f"{what}: {key} = {value!r} is not {expected}", column=prefix + key, row=row)
+
+
+def _choice(path: Path, value: str, choices: object, what: str, column: str, row: int | None) -> None:
+    if value not in choices:
+        raise DataFileError(path, f"{what}: unknown {column.rsplit('.', 1)[-1]} {value!r}", column=column, row=row,
+                            hint=f"expected one of {', '.join(map(str, choices))}")
+
+
+def _check_entry(path: Path, entry: object, row: int, sid: str, j: int) -> Check:
+    """One [[statement.check]] table as a :class:`Check`."""
+    what = f"statement {sid!r}, check #{j}"
+    _check_types(path, entry, _CHECK_KEYS, row, what, "check.")
+    for key in ("numerator", "denominator"):
+        names = entry.get(key, [])
+        if key == "numerator" and not names:
+            raise DataFileError(path, f"{what}: numerator is empty", column="check.numerator", row=row)
+        if not all(isinstance(n, str) and n for n in names):
+            raise DataFileError(path, f"{what}: {key} must list indicator names", column=f"check.{key}", row=row)
+    year = entry.get("year")
+    if isinstance(year, list):
+        if len(year) != len(entry["numerator"]) or not all(isinstance(y, int) and not isinstance(y, bool)
+                                                          for y in year):
+            raise DataFileError(path, f"{what}: a year list gives one integer year per numerator indicator "
+                                f"({len(entry['numerator'])})", column="check.year", row=row)
+        year = tuple(year)
+    return Check(tuple(entry["numerator"]), year, tuple(entry.get("denominator", ())),
+                 entry.get("note_en", ""), entry.get("note_ja", ""))
+
+
+def _statement_entry(path: Path, entry: object, row: int, notes: dict[str, tuple[str, str]]) -> Statement:
+    """One [[statement]] table as a :class:`Statement` (field types, known values, number inside the quote)."""
+    _check_types(path, entry, _STATEMENT_KEYS, row, f"statement #{row}")
+    fields = dict(entry)
+    sid = fields["id"]
+    what = f"statement {sid!r}"
+    _choice(path, fields["topic"], TOPICS, what, "topic", row)
+    _choice(path, fields.get("qualifier", "exact"), sorted(QUALIFIERS), what, "qualifier", row)
+    _choice(path, fields["unit"], UNITS, what, "unit", row)
+    for key in ("number", "number_high"):
+        if fields.get(key):
+            try:
+                parse_number(fields[key])
+            except ValueError as exc:
+                raise DataFileError(path, f"{what}: {exc}", column=key, row=row) from exc
+            if fields[key] not in fields["quote"]:
+                raise DataFileError(path, f"{what}: {key} {fields[key]!r} is not part of the quote", column=key,
+                                    row=row)
+    if "check_note" in fields:
+        if "check_note_en" in fields or "check_note_ja" in fields:
+            raise DataFileError(path, f"{what}: give check_note or check_note_en/_ja, not both", column="check_note",
+                                row=row)
+        name = fields.pop("check_note")
+        _choice(path, name, sorted(notes), what, "check_note", row)
+        fields["check_note_en"], fields["check_note_ja"] = notes[name]
+    fields["checks"] = tuple(_check_entry(path, c, row, sid, j) for j, c in enumerate(fields.pop("check", []), 1))
+    if not fields["checks"] and not fields.get("check_note_en"):
+        raise DataFileError(path, f"{what} has no [[statement.check]]: say why in check_note or check_note_en",
+                            column="check_note", row=row)
+    return Statement(**fields)
+
+
+def load_statements(path: str | Path | None = None) -> tuple[Statement, ...]:
+    """Read and validate the statements file (default: the package's ``deck_statements.toml``).
+
+    The default file is opened through :func:`analysis.inputs.package`, so a notebook must declare it. A malformed
+    entry raises :class:`DataFileError` naming the file, the field (column) and the statement number (row, from 1):
+    a missing or unknown field, a value of the wrong type, an unknown topic / qualifier / unit / check note, a number
+    that does not parse or is not in the quote, a duplicate id, an ``equivalent_of`` that names no statement.
+    """
+    path = Path(path) if path is not None else inputs.package(STATEMENTS_FILE)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataFileError(path, "statements file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise DataFileError(path, f"not valid TOML: {exc}") from exc
+    unknown = set(doc) - {"statement", "check_notes"}
+    if unknown:
+        raise DataFileError(path, f"unknown top-level key(s) {sorted(unknown)}; expected [[statement]] and "
+                            "[check_notes.<name>]")
+    notes: dict[str, tuple[str, str]] = {}
+    for name, note in doc.get("check_notes", {}).items():
+        if (not isinstance(note, dict) or set(note) != {"en", "ja"}
+                or not all(isinstance(v, str) and v for v in note.values())):
+            raise DataFileError(path, "a check note is a table with text fields en and ja", column=f"check_notes.{name}")
+        notes[name] = (note["en"], note["ja"])
+    entries = doc.get("statement")
+    if not isinstance(entries, list) or not entries:
+        raise DataFileError(path, "no [[statement]] tables", column="statement")
+    out: list[Statement] = []
+    rows: dict[str, int] = {}
+    for row, entry in enumerate(entries, 1):
+        s = _statement_entry(path, entry, row, notes)
+        if s.id in rows:
+            raise DataFileError(path, f"duplicate statement id {s.id!r} (first at statement #{rows[s.id]})",
+                                column="id", row=row)
+        rows[s.id] = row
+        out.append(s)
+    units = {s.id: s.unit for s in out}
+    for s in out:
+        if s.equivalent_of and (units.get(s.equivalent_of, "JPY") == "JPY" or s.unit != "JPY"):
+            problem = ("names no statement" if s.equivalent_of not in units else
+                       "must name a non-yen statement that this yen statement restates")
+            raise DataFileError(path, f"statement {s.id!r}: equivalent_of {s.equivalent_of!r} {problem}",
+                                column="equivalent_of", row=rows[s.id])
+    return tuple(out)
+
+
+@functools.cache
+def all_statements() -> tuple[Statement, ...]:
+    """The registered statements, read from the package data file once per process."""
+    return load_statements()
+
+
+def __getattr__(name: str) -> object:
+    # STATEMENTS is read on first use, not at import: importing analysis.deck opens no file
+    if name == "STATEMENTS":
+        return all_statements()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 CONSISTENCY: tuple[Consistency, ...] = (
     Consistency("samsung_parts", "sum", ("samsung_tamu", "samsung_ut"), "samsung_texas",
@@ -323,15 +310,15 @@ CONSISTENCY: tuple[Consistency, ...] = (
 
 def by_id(statement_id: str) -> Statement:
     """The registered statement with this id (``ParameterError`` listing the ids otherwise)."""
-    for s in STATEMENTS:
+    for s in all_statements():
         if s.id == statement_id:
             return s
-    raise ParameterError("statement", statement_id, "unknown deck statement", [s.id for s in STATEMENTS])
+    raise ParameterError("statement", statement_id, "unknown deck statement", [s.id for s in all_statements()])
 
 
 def deck_path(raw: Path | None = None) -> Path:
-    """Path of the vendored deck text, ``data/raw/deck/deck.txt``."""
-    return (raw or paths.raw_dir()) / DECK_FILE
+    """Path of the vendored deck text, ``data/raw/deck/deck.txt`` (a raw input the notebook must declare)."""
+    return inputs.raw(DECK_FILE, raw)
 
 
 def deck_text(raw: Path | None = None) -> str:
@@ -361,8 +348,12 @@ def check_rel_tol(rel_tol: object) -> float:
     return float(rel_tol)
 
 
-def locate(text: str, statements: tuple[Statement, ...] = STATEMENTS) -> pd.DataFrame:
-    """Where each quote occurs in the deck text: id, number of occurrences, character offset of the first."""
+def locate(text: str, statements: tuple[Statement, ...] | None = None) -> pd.DataFrame:
+    """Where each quote occurs in the deck text: id, number of occurrences, character offset of the first.
+
+    ``statements`` defaults to the registered ones (:func:`all_statements`).
+    """
+    statements = all_statements() if statements is None else statements
     rows = [{"id": s.id, "occurrences": text.count(s.quote), "offset": text.find(s.quote)} for s in statements]
     return pd.DataFrame(rows)
 
@@ -371,7 +362,7 @@ def registry_frame(lang: str = "ja", topics: object = "all") -> pd.DataFrame:
     """All statements as a table: value parsed from the quote, unit, qualifier, year, period and the quote."""
     keep = set(check_topics(topics))
     rows = []
-    for s in STATEMENTS:
+    for s in all_statements():
         if s.topic not in keep:
             continue
         rows.append({"id": s.id, "topic": s.topic, "subject": s.subject(lang), "quantity": s.quantity(lang),
@@ -418,7 +409,7 @@ def crosscheck(japan: pd.DataFrame, rel_tol: float = DEFAULT_REL_TOL, lang: str 
     rel_tol = check_rel_tol(rel_tol)
     keep = set(check_topics(topics))
     rows = []
-    for s in STATEMENTS:
+    for s in all_statements():
         if s.topic not in keep:
             continue
         base = {"id": s.id, "topic": s.topic, "subject": s.subject(lang), "quantity": s.quantity(lang),
@@ -500,7 +491,7 @@ def implied_rates(lang: str = "en") -> pd.DataFrame:
     the two figures the deck gives, so they carry the rounding of both.
     """
     rows = []
-    for s in STATEMENTS:
+    for s in all_statements():
         if not s.equivalent_of:
             continue
         orig = by_id(s.equivalent_of)
