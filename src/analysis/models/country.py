@@ -409,7 +409,7 @@ def estimate(msti: pd.DataFrame, pwt: pd.DataFrame, params: dict | None = None) 
             japan.append(pd.DataFrame({"model": spec.name, "outcome": spec.outcome, "year": d.loc[jp, "year"],
                                        "actual": d.loc[jp, spec.outcome], "fitted": res.fittedvalues[jp[jp].index],
                                        "has_break": d.loc[jp, "has_break"]}))
-    table = results.add_verdicts(results.frame(rows), {h.id: h for h in registry.load() if h.family == FAMILY})
+    table = results.add_verdicts(results.frame(rows), {h.id: h for h in registry.load(families=FAMILY)})
     jp_df = (pd.concat(japan, ignore_index=True) if japan else
              pd.DataFrame(columns=["model", "outcome", "year", "actual", "fitted", "has_break"]))
     jp_df["residual"] = jp_df["actual"] - jp_df["fitted"]
@@ -418,7 +418,7 @@ def estimate(msti: pd.DataFrame, pwt: pd.DataFrame, params: dict | None = None) 
 
 def robustness_verdicts(table: pd.DataFrame) -> pd.DataFrame:
     """For each hypothesis, what the registered rule would say on every robustness row (not a verdict)."""
-    hyps = {h.id: h for h in registry.load() if h.family == FAMILY}
+    hyps = {h.id: h for h in registry.load(families=FAMILY)}
     out = []
     for _, r in table[table["term"].isin({t for s in SPECS for t in s.carries.values()})].iterrows():
         spec = next(s for s in SPECS if r["model"].startswith(s.name))
@@ -434,7 +434,7 @@ def robustness_verdicts(table: pd.DataFrame) -> pd.DataFrame:
 def registry_table(lang: str = "en") -> pd.DataFrame:
     """The registered country hypotheses, as printed before any estimate."""
     labels.check_lang(lang)
-    hyps = [h for h in registry.load() if h.family == FAMILY]
+    hyps = registry.load(families=FAMILY)
     return pd.DataFrame([{"id": h.id, "statement": h.statement, "outcome": h.outcome,
                           "coefficient": ", ".join(h.coefficients), "expected_sign": h.expected_sign,
                           "alpha": h.alpha, "headline": h.headline} for h in hyps])

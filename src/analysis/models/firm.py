@@ -318,14 +318,14 @@ def estimate(panel: pd.DataFrame, params: dict | None = None) -> tuple[pd.DataFr
         fits[model] = fit
         rows += _fit_rows(fit, "F1", model, sample, ["rdexp:spil"], "robustness", show)
     df = results.frame(rows)
-    firm_hyps = {h.id: h for h in registry.load() if h.family == "firm"}
+    firm_hyps = {h.id: h for h in registry.load(families="firm")}
     return results.add_verdicts(df, firm_hyps), fits
 
 
 def registry_table(lang: str = "en") -> pd.DataFrame:
     """The firm family as registered (printed before any estimate)."""
     labels.check_lang(lang)
-    hyps = [h for h in registry.load() if h.family == "firm"]
+    hyps = registry.load(families="firm")
     return pd.DataFrame([{"id": h.id, "role": h.extra.get("role", "hypothesis"), "coefficient(s)":
                           (" + " if h.combine == "sum" else ", ").join(h.coefficients),
                           "expected sign": h.expected_sign, "estimator": ", ".join(h.estimators),

@@ -264,7 +264,7 @@ def run(panel: pd.DataFrame, *, countries: list[str] | None = None, drop_countri
         r, _, alphas = run_spec(panel, spec, start_year, end_year, reps=reps, seed=seed, weights=weights)
         rows += r
         used[spec.model] = alphas
-    hyps = {h.id: h for h in registry.load() if h.family == "industry"}
+    hyps = {h.id: h for h in registry.load(families="industry")}
     return results.add_verdicts(results.frame(rows), hyps), used
 
 
@@ -292,7 +292,7 @@ def registry_table() -> pd.DataFrame:
     rows = [{"id": h.id, "statement": h.statement, "coefficient": ", ".join(h.coefficients),
              "expected_sign": h.expected_sign, "outcome": h.outcome, "estimators": "; ".join(h.estimators),
              "inference": h.inference, "alpha": h.alpha, "headline": h.headline}
-            for h in registry.load() if h.family == "industry"]
+            for h in registry.load(families="industry")]
     return pd.DataFrame(rows)
 
 

@@ -1,7 +1,10 @@
 """A common layout for estimates, so that every hypothesis family exports the same tables.
 
 One row per (hypothesis, model, term). ``verdict`` is filled only on rows that carry a registered hypothesis and
-is computed by ``analysis.registry.verdict`` from the estimate and its p-value.
+is computed by ``analysis.registry.verdict`` from the estimate, its p-value and its number of clusters (no verdict
+below the registry's ``min_clusters``). On the same rows ``verdict_flag`` says why a verdict should not be read at
+face value (too few clusters; standard errors other than the registered ones) and ``robustness_same`` on how many
+of the hypothesis's robustness rows the registered rule gives the same verdict ("2/5"); see ``models.verdicts``.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from .. import io, registry
+from ..errors import ParameterError
+from . import verdicts
 
 COLUMNS = ["hypothesis", "model", "estimator", "sample", "term", "estimate", "std_error", "ci_low", "ci_high",
-           "p_value", "n_obs", "n_clusters", "inference", "role", "verdict"]
+           "p_value", "n_obs", "n_clusters", "inference", "role", "verdict", "verdict_flag", "robustness_same"]
 ROLES = {"hypothesis", "control", "robustness", "replication"}
 
 
@@ -32,14 +37,27 @@ def frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def add_verdicts(df: pd.DataFrame, hyps: dict[str, registry.Hypothesis] | None = None) -> pd.DataFrame:
-    """Fill ``verdict`` on role=='hypothesis' rows from the registry's expected sign and alpha."""
-    hyps = hyps or {h.id: h for h in registry.load()}
+    """Fill ``verdict``, ``verdict_flag`` and ``robustness_same`` on role=='hypothesis' rows from the registry.
+
+    ``hyps`` (id -> hypothesis) defaults to the registry files of the frame's ``family`` column (all families
+    when it has none); a family module passes its own family's entries.
+    """
+    if hyps is None:
+        fams = sorted(set(df["family"])) if "family" in df else None
+        hyps = {h.id: h for h in registry.load(families=fams)}
     out = df.copy()
+    for col in ("verdict", "verdict_flag", "robustness_same"):
+        out[col] = out[col].astype(object) if col in out else ""
     for i, row in out.iterrows():
         if row["role"] != "hypothesis":
             continue
+        if row["hypothesis"] not in hyps:
+            raise ParameterError("hypothesis", row["hypothesis"], f"row {i} (model {row['model']!r}) names an "
+                                 "unregistered hypothesis", sorted(hyps))
         h = hyps[row["hypothesis"]]
-        out.at[i, "verdict"] = registry.verdict(float(row["estimate"]), float(row["p_value"]), h.expected_sign, h.alpha)
+        v, flag = verdicts.judge(h, row["estimate"], row["p_value"], row["n_clusters"], str(row["inference"]))
+        out.at[i, "verdict"], out.at[i, "verdict_flag"] = v, flag
+        out.at[i, "robustness_same"] = verdicts.robustness_count(out, h, row["term"], v)
     return out
 
 
