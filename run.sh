@@ -2,8 +2,11 @@
 # The two commands of sangaku:
 #   ./run.sh reproduce   verify raw data, build processed data, run every notebook, render the HTML site
 #   ./run.sh test        build processed data, run the unit tests and re-execute the notebooks under nbval
-# Both set up the project's environment first: the active conda env if it already has the package, else .venv
-# (created with python3 and the pinned versions in requirements.lock).
+#                        (pytest args are passed on; paths among them replace the default "tests notebooks")
+#   ./run.sh lab         open JupyterLab on notebooks/ with the project's kernel "sangaku" (args go to jupyter lab)
+# All set up the project's environment first: the active conda env if it already has the package, else .venv
+# (created with python3 and the pinned versions in requirements.lock). `test` first makes sure the browser test
+# has Debian's chromium and the Japanese fonts: as root it installs them, otherwise it stops with the command.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -33,6 +36,50 @@ setup_env() {
   export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 }
 
+# The browser test of the HTML site drives Debian's headless Chromium, which needs Japanese fonts to render the pages.
+BROWSER_PACKAGES="chromium fonts-ipaexfont-gothic fonts-noto-cjk"
+
+browser_missing() {
+  # Prints what is missing (nothing when all is there).
+  local exe="${SANGAKU_CHROMIUM:-/usr/bin/chromium}" fonts=""
+  [ -x "$exe" ] || echo "chromium ($exe)"
+  command -v fc-list >/dev/null 2>&1 && fonts=$(fc-list : family)
+  grep -qi "IPAexGothic" <<<"$fonts" || echo "fonts-ipaexfont-gothic"
+  grep -qi "Noto Sans CJK" <<<"$fonts" || echo "fonts-noto-cjk"
+}
+
+setup_browser() {
+  local missing log cmd="apt-get update -qq && apt-get install -y -qq $BROWSER_PACKAGES"
+  missing=$(browser_missing | paste -sd, | sed 's/,/, /g')
+  [ -z "$missing" ] && return 0
+  if [ -n "${SANGAKU_CHROMIUM:-}" ] && [ ! -x "$SANGAKU_CHROMIUM" ]; then
+    echo "[setup] SANGAKU_CHROMIUM=$SANGAKU_CHROMIUM is not an executable browser: unset it or point it at one" >&2
+    exit 69
+  fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] the browser test needs $missing; run as root: $cmd" >&2
+    exit 69
+  fi
+  echo "[setup] installing $BROWSER_PACKAGES for the browser test (missing: $missing; once, a few minutes)"
+  log=$(mktemp -t sangaku-apt.XXXXXX.log)
+  if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $BROWSER_PACKAGES) \
+        >"$log" 2>&1 || [ -n "$(browser_missing)" ]; then
+    echo "[setup] installing the browser test's packages failed (log: $log); run as root: $cmd" >&2
+    exit 69
+  fi
+  rm -f "$log"
+}
+
+# pytest targets: the default, unless the arguments name paths (tests/test_x.py, tests/test_x.py::name).
+test_targets() {
+  local a
+  for a in "$@"; do
+    case "$a" in -*) continue ;; esac
+    [ -e "${a%%::*}" ] && return 0
+  done
+  echo tests notebooks
+}
+
 cmd="${1:-}"
 shift || true
 case "$cmd" in
@@ -41,12 +88,22 @@ case "$cmd" in
     "$PY" -m analysis.cli reproduce "$@"
     ;;
   test)
+    setup_browser
     setup_env
     "$PY" -m analysis.cli data
-    "$PY" -m pytest -n 2 --dist loadfile tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg "$@"
+    # shellcheck disable=SC2046  # the default targets are two words on purpose
+    "$PY" -m pytest -n 2 --dist loadfile $(test_targets "$@") --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg "$@"
+    ;;
+  lab)
+    setup_env
+    "$PY" -m analysis.cli data
+    # Jupyter refuses root unless told; root is the usual user in a container.
+    root_ok=()
+    [ "$(id -u)" = 0 ] && root_ok=(--allow-root)
+    exec "$PY" -m jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --no-browser "${root_ok[@]}" "$@"
     ;;
   *)
-    echo "usage: ./run.sh reproduce | test [pytest args]" >&2
+    echo "usage: ./run.sh reproduce [analysis reproduce args] | test [pytest args] | lab [jupyter lab args]" >&2
     exit 64
     ;;
 esac

@@ -44,8 +44,9 @@ class Browser:
         import websocket
 
         if not Path(exe).exists():
-            raise RuntimeError(f"Chromium not found at {exe}: install Debian's package (apt-get install -y chromium; "
-                               ".ci/run does this) or set SANGAKU_CHROMIUM to the browser binary")
+            raise RuntimeError(f"Chromium not found at {exe}: run ./run.sh test (as root it installs it), or as root "
+                               "apt-get update -qq && apt-get install -y -qq chromium fonts-ipaexfont-gothic "
+                               "fonts-noto-cjk, or set SANGAKU_CHROMIUM to the browser binary")
         self.profile = Path(tempfile.mkdtemp(prefix="sangaku-chromium-"))
         self.log = open(self.profile / "chromium.log", "wb")
         self.proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
@@ -224,7 +225,7 @@ def browser() -> Iterator[Browser]:
     try:
         b = Browser()
     except RuntimeError as exc:
-        pytest.fail(str(exc))  # CI installs Chromium; a missing browser is a failure, never a skip
+        pytest.fail(str(exc))  # ./run.sh test installs Chromium; a missing browser is a failure, never a skip
     try:
         yield b
     finally:
