@@ -7,3 +7,11 @@ Library layout:
 """
 
 __version__ = "0.1.0"
+
+import os as _os
+
+if _os.environ.get("SANGAKU_DECLARED") or _os.environ.get("SANGAKU_READ_LOG"):
+    # inside a runner execution: record imports for the read audit (a no-op unless a read log is set)
+    from . import inputs as _inputs
+
+    _inputs.record_imports()

@@ -50,12 +50,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _add_extensions(sub: argparse._SubParsersAction) -> None:
-    """Commands defined by other modules (runner, site) register themselves here."""
-    try:
-        from . import runner
-    except ImportError:
-        return
-    runner.add_commands(sub)
+    """Commands defined by the execution package (run, reproduce, site) register themselves here."""
+    from .execution import commands
+
+    commands.add_commands(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

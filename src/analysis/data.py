@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from . import inputs
 from .errors import DataFileError
 
 
 def load(name: str, processed: Path | None = None) -> pd.DataFrame:
-    """Read ``data/processed/<name>.parquet``; a clear error if it has not been built."""
-    path = (processed or paths.processed_dir()) / f"{name}.parquet"
+    """Read ``data/processed/<name>.parquet``; a clear error if it has not been built or is not declared."""
+    path = inputs.processed(name, processed)
     if not path.exists():
         raise DataFileError(path, "processed data not built", hint="run `analysis data` (or ./run.sh reproduce)")
     return pd.read_parquet(path)

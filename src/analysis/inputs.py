@@ -1,13 +1,15 @@
 """The declared inputs of the running notebook: every loader asks here before it opens a file.
 
-The runner passes each kernel the notebook's spec from ``notebooks/notebooks.toml`` in ``$SANGAKU_DECLARED``
-(JSON). A loader that is about to read a processed dataset, a raw file, a package data file or a file-valued
+The runner passes each kernel the notebook's spec from ``notebooks/notebooks.toml`` through ``$SANGAKU_DECLARED``
+(the path of a JSON file the worker writes before each notebook, so a kernel started ahead serves any notebook;
+a value starting with ``{`` is the JSON itself). A loader that is about to read a processed dataset, a raw file, a package data file or a file-valued
 parameter calls one of the functions below; a read the spec does not declare raises
 :class:`UndeclaredInputError` naming the line to add. Outside a runner execution (the test suite, an
 interactive JupyterLab session) nothing is declared and every read is allowed.
 
-With ``$SANGAKU_READ_LOG`` set, every allowed read is appended to that file as one JSON line, so a test can
-compare what a notebook opened with what it declared.
+When the spec names a ``read_log`` file (or ``$SANGAKU_READ_LOG`` is set), every allowed read and every
+``analysis`` module imported is appended to it as one JSON line, so a test can compare what a notebook opened
+and imported with what it declared.
 """
 
 from __future__ import annotations
@@ -38,13 +40,18 @@ class UndeclaredInputError(SangakuError):
 
 def declared() -> dict | None:
     """The running notebook's declared inputs, or None outside a runner execution."""
-    text = os.environ.get(ENV_DECLARED)
-    return json.loads(text) if text else None
+    text = os.environ.get(ENV_DECLARED, "").strip()
+    if not text:
+        return None
+    if not text.startswith("{"):
+        text = Path(text).read_text(encoding="utf-8")
+    return json.loads(text)
 
 
 def log_read(kind: str, name: str) -> None:
-    """Append one read to ``$SANGAKU_READ_LOG`` (no-op when unset)."""
-    path = os.environ.get(ENV_READ_LOG)
+    """Append one read to the read log (no-op when none is set)."""
+    spec = declared() or {}
+    path = spec.get("read_log") or os.environ.get(ENV_READ_LOG)
     if path:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"kind": kind, "name": name}, ensure_ascii=False) + "\n")
@@ -85,3 +92,20 @@ def user_file(param: str, path: str | Path) -> Path:
     """A file-valued parameter's path, once ``param`` is declared under ``file_params``."""
     _allow("file", param)
     return Path(path)
+
+
+class _ImportRecorder:
+    """A meta-path finder that only logs ``analysis.*`` imports (it never finds anything itself)."""
+
+    def find_spec(self, name, path=None, target=None):  # noqa: D401 - importlib protocol
+        if name.startswith("analysis."):
+            log_read("module", name)
+        return None
+
+
+def record_imports() -> None:
+    """Log every later ``analysis`` import to the read log (installed once, by ``analysis/__init__``)."""
+    import sys
+
+    if not any(isinstance(f, _ImportRecorder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ImportRecorder())

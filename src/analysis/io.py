@@ -72,3 +72,27 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         for block in iter(lambda: fh.read(chunk), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def remove_stale_temporaries(folder: str | Path, *, older_than: float = 0.0) -> list[Path]:
+    """Delete temporary files that an interrupted or killed writer left under ``folder``; return them.
+
+    Atomic writes leave ``.<name>.*.tmp`` and the runner ``.*.running.ipynb`` only when their process was
+    killed. ``older_than`` (seconds) spares files a concurrent writer may still be filling.
+    """
+    import time
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    now = time.time()
+    removed = []
+    for pattern in (".*.tmp", ".*.running.ipynb"):
+        for p in folder.rglob(pattern):
+            try:
+                if p.is_file() and now - p.stat().st_mtime >= older_than:
+                    p.unlink()
+                    removed.append(p)
+            except FileNotFoundError:  # its writer finished meanwhile
+                pass
+    return sorted(removed)

@@ -1,8 +1,8 @@
 """Notebook helpers: execute a notebook in the project kernel and store it without volatile metadata.
 
 ``python -m analysis.nbtools commit notebooks/NAME.ipynb ...`` re-executes notebooks in place with their default
-parameters and strips timestamps, durations and papermill bookkeeping, so the committed file changes only
-when its content does. nbval then re-executes the committed notebooks in the test suite.
+parameters — through the same worker as ``analysis run`` (declared inputs enforced, streams merged) — and strips
+timestamps, durations and papermill bookkeeping, so the committed file changes only when its content does. nbval then re-executes the committed notebooks in the test suite.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import nbformat
 
 from . import io
 
-KERNEL_NAME = "sangaku"
-KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python (sangaku)", "language": "python"}
+from .execution.layout import KERNEL_DISPLAY_NAME, KERNEL_NAME
+
+KERNELSPEC = {"name": KERNEL_NAME, "display_name": KERNEL_DISPLAY_NAME, "language": "python"}
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -42,20 +43,11 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 600) -> nbformat.NotebookNode:
-    """Execute ``nb`` in the ``sangaku`` kernel with working directory ``cwd``."""
-    from nbclient import NotebookClient
-
-    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL_NAME, resources={"metadata": {"path": str(cwd)}})
-    client.execute()
-    return nb
-
-
 def commit(path: Path) -> None:
-    """Execute a notebook in place with default parameters and store it stripped (atomic write)."""
-    nb = nbformat.read(path, as_version=4)
-    nb = execute(nb, path.parent)
-    io.write_text(path, nbformat.writes(strip_volatile(nb)) + "\n")
+    """Execute a notebook in place with default parameters, through the runner's worker (atomic write)."""
+    from .execution.pipeline import commit_notebook
+
+    commit_notebook(path, progress=lambda m: None)
 
 
 def main(argv: list[str] | None = None) -> int:

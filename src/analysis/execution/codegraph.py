@@ -1,0 +1,88 @@
+"""Which ``analysis`` modules a piece of code imports, followed through the package (static, with ``ast``).
+
+The cache keys a notebook on the modules its code cells import and everything those import in turn (including
+imports inside functions, which run when called), plus the ``__init__`` of every package on the way. A module
+no notebook reaches — the site, the command line — changes no notebook's key.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+PACKAGE = "analysis"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def module_file(module: str, package_dir: Path = PACKAGE_DIR) -> Path | None:
+    """The file of ``analysis.x.y`` (``x/y.py`` or ``x/y/__init__.py``), or None when it is not a module."""
+    parts = module.split(".")[1:]
+    base = package_dir.joinpath(*parts)
+    for cand in (base.with_suffix(".py"), base / "__init__.py"):
+        if parts and cand.is_file():
+            return cand
+    return package_dir / "__init__.py" if not parts else None
+
+
+def _strip_magics(source: str) -> str:
+    # IPython lines (%magic, !shell) are not Python; they import nothing of ours.
+    return "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines())
+
+
+def imported_names(source: str, current: str = "", is_package: bool = False) -> set[str]:
+    """Absolute names that ``source`` imports (``from x import y`` gives both ``x`` and ``x.y``)."""
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except SyntaxError:
+        return set()
+    out: set[str] = set()
+    pkg_parts = current.split(".") if is_package else current.split(".")[:-1]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base_parts = pkg_parts[: len(pkg_parts) - node.level + 1] if node.level > 1 else pkg_parts
+                base = ".".join(base_parts + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            out.add(base)
+            out.update(f"{base}.{alias.name}" for alias in node.names)
+    return {n for n in out if n == PACKAGE or n.startswith(PACKAGE + ".")}
+
+
+def _parents(module: str) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+@lru_cache(maxsize=None)
+def _direct(module: str, file: Path, mtime_ns: int) -> frozenset[str]:
+    return frozenset(imported_names(file.read_text(encoding="utf-8"), module, file.name == "__init__.py"))
+
+
+def closure(roots: Iterable[str], sources: Iterable[str] = (), package_dir: Path = PACKAGE_DIR) -> dict[str, Path]:
+    """Every ``analysis`` module reached from the ``roots`` modules and the code in ``sources``: name -> file."""
+    todo = list(roots)
+    for src in sources:
+        todo.extend(imported_names(src))
+    seen: dict[str, Path] = {}
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        file = module_file(name, package_dir)
+        if file is None:  # ``from analysis.x import function``: not a module
+            continue
+        seen[name] = file
+        todo.extend(_parents(name))
+        todo.extend(_direct(name, file, file.stat().st_mtime_ns))
+    return dict(sorted(seen.items()))
+
+
+def file_hashes(modules: dict[str, Path]) -> dict[str, str]:
+    """sha256 of each module's file content."""
+    return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in modules.items()}

@@ -1,0 +1,109 @@
+"""``analysis run``, ``analysis reproduce`` and ``analysis site`` on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from pathlib import Path
+from typing import Any
+
+from . import schedule
+from .params import read_params_file
+
+EXIT_INTERRUPTED = 130
+
+
+def _sigterm_as_interrupt() -> None:
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _report_interrupt(summary: schedule.Summary) -> int:
+    done = [r.name for r in summary.ran]
+    print(f"interrupted: {len(done)} finished ({', '.join(done) or 'none'}), "
+          f"{len(summary.failed)} failed, {len(summary.not_finished)} not finished "
+          f"({', '.join(summary.not_finished) or 'none'}); cached results of unfinished notebooks were dropped",
+          flush=True)
+    return EXIT_INTERRUPTED
+
+
+def _folder_note(folder: str) -> str:
+    return f"; figures and tables in {folder}" if folder and Path(folder).is_dir() else ""
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from . import pipeline
+
+    from_files: dict[str, Any] = {}
+    for f in args.params or []:
+        from_files.update(read_params_file(f))
+    from_cli = {name: value for name, value in (args.param or [])}
+    _sigterm_as_interrupt()
+    try:
+        jobs, summary = pipeline.run_many(args.notebooks, [from_files, from_cli], cli_text=True, force=args.force,
+                                          max_workers=args.jobs)
+    except (schedule.Interrupted, KeyboardInterrupt) as exc:
+        return _report_interrupt(getattr(exc, "summary", schedule.Summary()))
+    failed = {r.name: r for r in summary.failed}
+    for job in jobs:
+        res = failed.get(job.out_name)
+        if res is None:
+            print(f"{job.out_name}: notebook {job.output_path}{_folder_note(job.folder)}")
+        elif res.failed_path:
+            print(f"{job.out_name}: FAILED; executed copy kept for inspection: {res.failed_path}")
+        else:
+            print(f"{job.out_name}: FAILED; no executed copy was written (see the message above)")
+    return 0 if summary.ok else 1
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from . import pipeline
+
+    _sigterm_as_interrupt()
+    try:
+        summary = pipeline.reproduce(force=args.force, jobs=args.jobs, data=not args.no_data, site=not args.no_site)
+    except (schedule.Interrupted, KeyboardInterrupt) as exc:
+        return _report_interrupt(getattr(exc, "summary", schedule.Summary()))
+    return 0 if summary.ok else 1
+
+
+def _cmd_site(args: argparse.Namespace) -> int:
+    from .. import site as site_mod
+
+    index = site_mod.render(force=args.force)
+    print(f"site: {index}")
+    return 0
+
+
+def _jobs_arg(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs expects a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return n
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``run``, ``reproduce`` and ``site`` on the ``analysis`` command."""
+    s = sub.add_parser("run", help="validate parameters and execute notebooks (cached)")
+    s.add_argument("notebooks", nargs="+", help="notebook names, e.g. fig01 (see notebooks/)")
+    s.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="override a parameter (converted to the type of its default)")
+    s.add_argument("--params", action="append", metavar="FILE", help="YAML or JSON file of parameters")
+    s.add_argument("--force", action="store_true", help="execute even if the cached result is current")
+    s.add_argument("--jobs", type=_jobs_arg, default=None, help="parallel notebooks (default: cores)")
+    s.set_defaults(func=_cmd_run)
+    s = sub.add_parser("reproduce", help="verify and build data, execute every notebook, render the site")
+    s.add_argument("--force", action="store_true", help="rebuild data and re-execute every notebook")
+    s.add_argument("--jobs", type=_jobs_arg, default=None,
+                   help=f"parallel notebooks (default: cores = {schedule.default_jobs()})")
+    s.add_argument("--no-data", action="store_true", help="skip verifying raw data and building processed data")
+    s.add_argument("--no-site", action="store_true", help="skip rendering output/site")
+    s.set_defaults(func=_cmd_reproduce)
+    s = sub.add_parser("site", help="render output/site from the executed notebooks and their outputs")
+    s.add_argument("--force", action="store_true", help="re-render every page")
+    s.set_defaults(func=_cmd_site)

@@ -1,0 +1,171 @@
+"""The pipeline: raw data -> processed data -> notebooks -> site, under one lock on ``output/``.
+
+``run`` executes named notebooks with other parameters; ``reproduce`` does everything; ``commit_notebook``
+executes a notebook in place for committing, through the same worker as every other execution.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import fcntl
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from .. import io, paths
+from ..errors import SangakuError
+from . import cache, layout, worker
+from .cache import Context
+from .jobs import Job, make_job
+from .params import validate
+from .schedule import Progress, Summary, run_jobs, say
+from .specs import discover, load_notebook, load_specs, resolve_notebooks
+
+STALE_DATA_TEMP_SECONDS = 3600  # a data temporary this old has lost its writer
+
+
+class OutputBusyError(SangakuError):
+    """Another run holds the lock on ``output/``."""
+
+
+class OutputNotWritableError(SangakuError):
+    """``output/`` (or ``$SANGAKU_OUTPUT``) cannot be written."""
+
+
+@contextlib.contextmanager
+def output_lock() -> Iterator[None]:
+    """Hold ``output/.lock`` for the whole run; a second run stops at once with one clear line.
+
+    Taking the lock is also the check that the output folder is writable, before any data are built.
+    """
+    out = paths.output_dir()
+    lock = out / ".lock"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fh = open(lock, "a+", encoding="utf-8")
+    except OSError as exc:
+        raise OutputNotWritableError(f"output folder {out} is not writable ({exc.strerror}); make it writable "
+                                     "or set SANGAKU_OUTPUT to a writable folder") from None
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise OutputBusyError(f"another analysis run is writing {out} ({holder}); wait for it to finish, "
+                                  "or set SANGAKU_OUTPUT to another folder") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        io.remove_stale_temporaries(out)  # we hold the lock: nobody else is writing here
+        yield
+    finally:
+        fh.close()  # releases the lock
+
+
+def prepare_data(*, force: bool = False, progress: Progress = say) -> bool:
+    """Verify raw data; rebuild processed data unless their key is unchanged. Returns True when it rebuilt."""
+    from .. import build, manifest
+
+    t0 = time.perf_counter()
+    rep = manifest.verify()
+    progress(f"[data] verified {rep.checked} raw files ({rep.bytes / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s")
+    io.remove_stale_temporaries(paths.processed_dir(), older_than=STALE_DATA_TEMP_SECONDS)
+    key = cache.data_key()
+    why = "forced" if force else cache.data_status(key)
+    if why is None:
+        progress("[data] processed data are current (same raw files and build code); not rebuilt")
+        return False
+    progress(f"[data] rebuilding ({why})")
+    t0 = time.perf_counter()
+    build.build(progress=lambda m: progress(f"[data] {m}"))
+    cache.record_data(key)
+    progress(f"[data] built in {time.perf_counter() - t0:.1f} s")
+    return True
+
+
+def run(names: list[str], overrides: dict[str, Any] | None = None, *, cli_text: bool = False, force: bool = False,
+        executor: cf.Executor | None = None, max_workers: int | None = None,
+        progress: Progress = say) -> Summary:
+    """Validate then execute the named notebooks with the same overrides (``analysis run``)."""
+    return run_many(names, [overrides or {}], cli_text=cli_text, force=force, executor=executor,
+                    max_workers=max_workers, progress=progress)[1]
+
+
+def plan(names: list[str], layers: list[dict[str, Any]], *, cli_text: bool = False) -> list[Job]:
+    """Jobs for the named notebooks; ``layers`` of overrides apply in order (a file, then ``-p``).
+
+    Every check — notebook names, parameter names and types, paths, the validate hooks — runs here, before any
+    kernel starts. The hook sees all layers together.
+    """
+    specs = load_specs()
+    nbs = [load_notebook(p, specs) for p in resolve_notebooks(names)]
+    ctx = Context.current()
+    jobs = []
+    for nb in nbs:
+        typed: dict[str, Any] = {}
+        for i, layer in enumerate(layers):
+            typed.update(validate(nb, layer, cli_text=cli_text and i == len(layers) - 1))
+        if len(layers) > 1:
+            validate(nb, typed)
+        jobs.append(make_job(nb, typed, ctx))
+    return jobs
+
+
+def run_many(names: list[str], layers: list[dict[str, Any]], *, cli_text: bool = False, force: bool = False,
+             executor: cf.Executor | None = None, max_workers: int | None = None,
+             progress: Progress = say) -> tuple[list[Job], Summary]:
+    """``plan`` then execute under the output lock; returns the jobs and the summary."""
+    jobs = plan(names, layers, cli_text=cli_text)
+    with output_lock():
+        summary = run_jobs(jobs, force=force, executor=executor, max_workers=max_workers, progress=progress)
+    return jobs, summary
+
+
+def reproduce(*, force: bool = False, jobs: int | None = None, executor: cf.Executor | None = None,
+              data: bool = True, site: bool = True, progress: Progress = say) -> Summary:
+    """The whole analysis: data, every notebook (cached, in parallel), then the site."""
+    t0 = time.perf_counter()
+    with output_lock():
+        if data:
+            prepare_data(force=force, progress=progress)
+        specs = load_specs()
+        nbs = {name: load_notebook(p, specs) for name, p in discover().items()}
+        undeclared = sorted(set(specs) - set(nbs))
+        if undeclared:
+            progress(f"[notebooks] note: {layout.SPEC_FILE} declares notebooks that do not exist: {undeclared}")
+        ctx = Context.current()
+        progress(f"[notebooks] {len(nbs)} in {paths.notebooks_dir()}")
+
+        def check(todo: list[Job]) -> None:
+            # The validate hooks of the notebooks about to run are called on their defaults before any kernel
+            # starts; cached ones were checked when they ran (importing every hook would slow a no-op run).
+            for job in todo:
+                validate(nbs[job.name], {})
+
+        summary = run_jobs([make_job(nb, {}, ctx) for nb in nbs.values()], force=force, executor=executor,
+                           max_workers=jobs, progress=progress, before_start=check)
+        if site:
+            from .. import site as site_mod
+
+            site_mod.render(progress=progress)
+    progress(f"[reproduce] {len(summary.ran)} ran, {len(summary.skipped)} cached, {len(summary.failed)} failed "
+             f"in {time.perf_counter() - t0:.1f} s")
+    for res in summary.failed:
+        progress(f"  FAILED {res.message}")
+    return summary
+
+
+def commit_notebook(path: Path, progress: Progress = say) -> None:
+    """Execute ``notebooks/NAME.ipynb`` in place with its defaults, through the runner's worker (for committing)."""
+    path = Path(path).resolve()
+    nb = load_notebook(path)
+    validate(nb, {})
+    job = make_job(nb, {}, Context.current(), output_path=path)
+    res = worker.execute_job(job)
+    if not res.ok:
+        raise SangakuError(f"{res.message}" + (f"; executed copy kept: {res.failed_path}" if res.failed_path else ""))
+    progress(f"committed {path.name} ({res.seconds:.1f} s)")

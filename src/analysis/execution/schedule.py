@@ -1,0 +1,142 @@
+"""Scheduling: which jobs run (the cache decides), on which executor, and what a run reports.
+
+The scheduler only calls ``executor.submit(execute_job, job)`` and waits on the futures, so any
+``concurrent.futures.Executor`` works: its own ``ProcessPoolExecutor``, a ``ThreadPoolExecutor``, or a Dask
+cluster through ``distributed.Client(...).get_executor()``. Ctrl-C stops its own workers and their kernels
+within seconds and raises :class:`Interrupted` carrying what finished.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import os
+import signal
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import cache, worker
+from .jobs import Job, Result
+
+Progress = Callable[[str], None]
+
+
+def say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+@dataclass
+class Summary:
+    """What a run did: ran / skipped (cached) / failed results, and what an interrupt left undone."""
+
+    ran: list[Result] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[Result] = field(default_factory=list)
+    not_finished: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.not_finished
+
+
+class Interrupted(Exception):
+    """Ctrl-C (or SIGTERM) during a run; ``summary`` says what finished and what did not."""
+
+    def __init__(self, summary: Summary):
+        self.summary = summary
+        super().__init__("interrupted")
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def _stop_pool(executor: cf.ProcessPoolExecutor) -> None:
+    """Cancel what has not started and terminate the workers (they kill their kernels on SIGTERM)."""
+    procs = list(getattr(executor, "_processes", {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        try:
+            p.terminate()  # SIGTERM: the worker kills its kernels and exits
+        except (OSError, ValueError):
+            pass
+    for p in procs:
+        p.join(timeout=5)
+
+
+def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | None = None,
+             max_workers: int | None = None, progress: Progress = say,
+             before_start: Callable[[list[Job]], None] | None = None) -> Summary:
+    """Execute the jobs whose cache key changed (all with ``force``), in parallel on ``executor``.
+
+    ``before_start(jobs_to_run)`` is called before any of them is submitted (reproduce validates there).
+    Without an executor a process pool with ``max_workers`` (default: cores) is created and shut down here; a
+    given executor is used as is and left open for the caller.
+    """
+    summary = Summary()
+    todo: list[tuple[Job, str]] = []
+    for job in jobs:
+        why = "forced" if force else cache.status(job.out_name, job.key, job.output_path)
+        if why is None:
+            summary.skipped.append(job.out_name)
+        else:
+            todo.append((job, why))
+    if before_start is not None:
+        before_start([job for job, _ in todo])
+    if summary.skipped:
+        progress(f"cached, not re-run ({len(summary.skipped)}): {', '.join(summary.skipped)}")
+    if not todo:
+        return summary
+    # Longest first (by the last recorded duration) so the slowest notebook does not start last.
+    todo.sort(key=lambda jw: (-cache.last_seconds(jw[0].out_name), jw[0].out_name))
+    n = len(todo)
+    own = executor is None
+    if own:
+        workers = min(n, max_workers or default_jobs())
+        executor = cf.ProcessPoolExecutor(max_workers=workers, initializer=worker.init_pool_worker)
+        progress(f"running {n} notebook(s) on {workers} worker(s)")
+    else:
+        progress(f"running {n} notebook(s) on {type(executor).__name__}")
+    futures: dict[cf.Future, Job] = {}
+    try:
+        workers = getattr(executor, "_max_workers", 1) or 1
+        # The last job each worker takes needs no kernel started ahead.
+        todo = [(dataclasses.replace(job, prewarm=i < n - workers), why) for i, (job, why) in enumerate(todo)]
+        for job, why in todo:
+            futures[executor.submit(worker.execute_job, job)] = job
+            progress(f"  queued {job.out_name} ({why})")
+        for i, fut in enumerate(cf.as_completed(futures), 1):
+            job = futures.pop(fut)
+            try:
+                res = fut.result()
+            except Exception as exc:  # the worker itself died (e.g. killed): still report this notebook
+                res = Result(job.out_name, False, 0.0, f"{job.out_name}: worker failed: {type(exc).__name__}: {exc}")
+            if res.ok:
+                cache.record(job.out_name, job.name, job.key, job.folder, res.seconds)
+                summary.ran.append(res)
+                progress(f"[{i}/{n}] {res.name} done {res.seconds:.1f} s")
+            else:
+                cache.forget(job.out_name)
+                summary.failed.append(res)
+                progress(f"[{i}/{n}] {res.name} FAILED after {res.seconds:.1f} s: {res.message}")
+                if res.failed_path:
+                    progress(f"        executed copy kept for inspection: {res.failed_path}")
+    except KeyboardInterrupt:
+        summary.not_finished = sorted(job.out_name for job in futures.values())
+        for job in futures.values():
+            cache.forget(job.out_name)  # an interrupted notebook is never taken for current
+        if own:
+            _stop_pool(executor)  # type: ignore[arg-type]
+            own = False
+        else:
+            for fut in futures:
+                fut.cancel()
+        raise Interrupted(summary) from None
+    finally:
+        if own:
+            executor.shutdown(wait=True)  # type: ignore[union-attr]
+        worker.shutdown_warm_kernels()  # those a thread executor left in this process
+    summary.ran.sort(key=lambda r: r.name)
+    summary.failed.sort(key=lambda r: r.name)
+    return summary

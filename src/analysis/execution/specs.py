@@ -1,0 +1,183 @@
+"""Notebooks and their specs: what each notebook declares in ``notebooks/notebooks.toml``.
+
+A spec names every input a notebook reads — processed datasets, raw files it opens directly, package data files
+(registry TOMLs, deck statements) and file-valued parameters — and its output folder. The runner keys the cache
+on exactly these, and the kernel refuses reads that are not declared (``analysis.inputs``).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .. import paths
+from ..errors import DataFileError, ParameterError
+from . import layout
+
+SPEC_LIST_KEYS = ("processed", "raw", "package", "file_params")
+SPEC_KEYS = {"kind", "outputs", *SPEC_LIST_KEYS}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One notebook's declared inputs and outputs."""
+
+    name: str
+    kind: str
+    outputs: str  # folder under output/, e.g. "figures/fig01_business_researchers_index"
+    processed: tuple[str, ...] = ()
+    raw: tuple[str, ...] = ()
+    package: tuple[str, ...] = ()
+    file_params: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "outputs": self.outputs, **{k: list(getattr(self, k)) for k in SPEC_LIST_KEYS}}
+
+
+def load_specs(path: Path | None = None) -> dict[str, Spec]:
+    """Read ``notebooks.toml``; a malformed entry raises ``DataFileError`` naming the notebook and key."""
+    path = path or layout.spec_path()
+    if not path.exists():
+        raise DataFileError(path, "spec file not found", hint="every notebook declares its inputs there")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DataFileError(path, f"not valid TOML: {exc}") from exc
+    specs = {}
+    for name, entry in doc.items():
+        if not isinstance(entry, dict):
+            raise DataFileError(path, f"[{name}] must be a table of a notebook's inputs", column=name)
+        unknown = sorted(set(entry) - SPEC_KEYS)
+        if unknown:
+            raise DataFileError(path, f"[{name}] has unknown keys {unknown}; allowed: {sorted(SPEC_KEYS)}",
+                                column=unknown[0])
+        for key in ("kind", "outputs"):
+            if not isinstance(entry.get(key), str):
+                raise DataFileError(path, f"[{name}] needs {key} = \"...\"", column=key)
+        if entry["kind"] not in layout.OUTPUT_KINDS:
+            raise DataFileError(path, f"[{name}] kind {entry['kind']!r} is not one of {sorted(layout.OUTPUT_KINDS)}",
+                                column="kind")
+        lists = {}
+        for key in SPEC_LIST_KEYS:
+            value = entry.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise DataFileError(path, f"[{name}] {key} must be a list of non-empty strings", column=key)
+            lists[key] = tuple(value)
+        specs[name] = Spec(name, entry["kind"], entry["outputs"], **lists)
+    return specs
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """A notebook with its metadata, parameters (name -> default value), cells and spec."""
+
+    name: str
+    path: Path
+    meta: dict
+    params: dict[str, Any]
+    cells: list[tuple[str, str, list[str]]]
+    spec: Spec = field(default=None)  # type: ignore[assignment]
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    def default_output_folder(self) -> Path:
+        """The declared output folder, under ``output/``."""
+        return paths.output_dir() / self.spec.outputs
+
+    def code_sources(self) -> list[str]:
+        """The source of every code cell."""
+        return [src for kind, src, _ in self.cells if kind == "code"]
+
+
+def discover(nbdir: Path | None = None) -> dict[str, Path]:
+    """Notebooks in ``notebooks/`` by name (file stem), sorted; checkpoints and hidden files excluded."""
+    nbdir = nbdir or paths.notebooks_dir()
+    if not nbdir.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(nbdir.glob("*.ipynb")) if not layout.is_temporary(p)}
+
+
+UNPARSEABLE = object()  # a default that is an expression rather than a literal: any value is accepted
+
+
+def literal(src: str | None) -> Any:
+    """``ast.literal_eval`` of ``src``, or ``UNPARSEABLE``."""
+    try:
+        return ast.literal_eval(src) if src is not None else UNPARSEABLE
+    except (ValueError, SyntaxError):
+        return UNPARSEABLE
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _parameters_cell(nb: dict) -> dict[str, Any]:
+    """Names and literal defaults assigned at the top level of the cell tagged ``parameters``."""
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            try:
+                tree = ast.parse(_source(cell))
+            except SyntaxError:
+                return {}
+            out: dict[str, Any] = {}
+            for node in tree.body:
+                if isinstance(node, ast.Assign):
+                    targets, value = node.targets, node.value
+                elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                    targets, value = [node.target], node.value
+                else:
+                    continue
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        try:
+                            out[t.id] = ast.literal_eval(value)
+                        except ValueError:
+                            out[t.id] = UNPARSEABLE
+            return out
+    return {}
+
+
+def load_notebook(path: Path, specs: dict[str, Spec] | None = None) -> Notebook:
+    """Read a notebook (as JSON: nbformat's validator costs seconds), its parameters and its spec.
+
+    Parameters are the literal assignments of the cell tagged ``parameters``, read with ``ast`` (papermill's
+    inspector skips lines with a trailing comment). A notebook without a spec entry is an error saying what to add.
+    """
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb["cells"], nb.setdefault("metadata", {})
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataFileError(path, f"not a readable notebook: {exc}") from exc
+    specs = specs if specs is not None else load_specs(path.parent / layout.SPEC_FILE)
+    if path.stem not in specs:
+        raise DataFileError(path.parent / layout.SPEC_FILE, f"no entry for notebook {path.stem}",
+                            hint=f'add [{path.stem}] with kind, outputs and the inputs it reads')
+    cells = [(c["cell_type"], _source(c), sorted(c.get("metadata", {}).get("tags", []))) for c in nb["cells"]]
+    return Notebook(path.stem, path, dict(nb["metadata"].get("sangaku", {})), _parameters_cell(nb), cells,
+                    specs[path.stem])
+
+
+def resolve_notebooks(names: Iterable[str], nbdir: Path | None = None) -> list[Path]:
+    """Map names (``fig01_x``, ``fig01_x.ipynb``, ``notebooks/fig01_x.ipynb`` or a unique prefix such as ``fig01``)
+    to notebook paths; unknown or ambiguous -> ``ParameterError`` listing the candidates."""
+    found = discover(nbdir)
+    out = []
+    for raw in names:
+        stem = Path(raw).name.removesuffix(".ipynb")
+        if stem not in found:
+            hits = [n for n in found if n.startswith(stem)] if stem else []
+            if len(hits) != 1:
+                problem = (f"ambiguous: matches {len(hits)} notebooks" if hits
+                           else f"no such notebook in {nbdir or paths.notebooks_dir()}")
+                raise ParameterError("notebook", raw, problem, hits or sorted(found))
+            stem = hits[0]
+        out.append(found[stem])
+    return out
