@@ -277,10 +277,17 @@ def load_statements(path: str | Path | None = None) -> tuple[Statement, ...]:
     return tuple(out)
 
 
-@functools.cache
 def all_statements() -> tuple[Statement, ...]:
-    """The registered statements, read from the package data file once per process."""
-    return load_statements()
+    """The registered statements from the package data file (parsed once per process).
+
+    The read is declared on every call, not only the first: one kernel may run several notebooks.
+    """
+    return _parsed_statements(inputs.package(STATEMENTS_FILE))
+
+
+@functools.cache
+def _parsed_statements(path: Path) -> tuple[Statement, ...]:
+    return load_statements(path)
 
 
 def __getattr__(name: str) -> object:

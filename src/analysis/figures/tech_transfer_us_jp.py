@@ -20,11 +20,17 @@ values for a year, ``analysis.sources.japan.best`` picks one by reliability.
 stated by UNITT (all Japanese universities; JP_UNITT and JP_MEXT). Counts are then per USD 100 m (US) or per
 ¥10 bn (Japan) and money as % of research spending. No exchange rate is in the raw data, so each country is
 normalised in its own currency; nothing is converted. A metric without a same-year denominator is a gap.
+
+The series (populations, indicators per metric, denominators, colours) are data, in
+``src/analysis/figures/tech_transfer_series.toml``, read and validated by :func:`load_series`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +39,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import data, labels, plotting
-from ..errors import ParameterError
+from .. import data, inputs, labels, plotting
+from ..errors import DataFileError, ParameterError
 from ..sources import japan as japan_src
 from .common import check_int, check_keys, relative, resolve_output_dir
 
@@ -75,62 +81,126 @@ class Series:
     denominator: str
     denominator_en: str
     denominator_ja: str
+    color: str  # bar colour, #rrggbb
 
 
-SERIES: dict[str, Series] = {s.key: s for s in (
-    Series("US_AUTM", "USA", "japan", "US: AUTM (all respondents)", "米国: AUTM（全回答機関）",
-           "AUTM Licensing Activity Survey respondents (universities, hospitals, research institutes)",
-           "AUTM ライセンス活動調査の回答機関（大学・病院・研究機関）", {
-               "invention_disclosures": (("autm_us_invention_disclosures", "", "", ""),),
-               "patent_applications": (("autm_us_new_us_patent_applications", "", "", ""),),
-               "patents_issued": (("autm_us_us_patents_issued", "", "", ""),),
-               "licences": (("autm_us_licenses_and_options_executed", "", "", ""),),
-               "licence_income": (("autm_us_license_income_total", "", "", ""),),
-               "startups": (("autm_us_startups_formed", "", "", ""),),
-               "research_expenditure": (("autm_us_research_expenditure_total", "", "", ""),),
-           }, "autm_us_research_expenditure_total",
-           "AUTM respondents' research expenditure", "AUTM回答機関の研究費"),
-    Series("US_AUTM_UNIV", "USA", "ncses_autm", "US: AUTM universities (NCSES)", "米国: AUTM 大学のみ（NCSES）",
-           "AUTM member universities (NSF NCSES, Science & Engineering Indicators tables 8-2, INV-2, INV-3)",
-           "AUTM会員大学（NSF NCSES 科学工学指標 表8-2, INV-2, INV-3）", {
-               "invention_disclosures": (("autm_univ_invention_disclosures", "", "", ""),),
-               "patent_applications": (("autm_univ_patent_applications", "", "", ""),),
-               "patents_issued": (("autm_univ_us_patents_issued", "", "", ""),),
-               "licences": (("autm_univ_new_licenses_options_executed", "", "", ""),),
-               "startups": (("autm_univ_startups_formed", "", "", ""),),
-               "research_expenditure": (("us_herd_total", "", "", ""),),
-           }, "us_herd_total",
-           "NCSES HERD, all US higher-education institutions", "NCSES HERD（米国の全高等教育機関）"),
-    Series("JP_UNITT", "JPN", "japan", "Japan: UNITT survey", "日本: UNITT 大学技術移転サーベイ",
-           "UNITT 大学技術移転サーベイ respondents (universities, TLOs, public research institutes)",
-           "UNITT 大学技術移転サーベイ回答機関（大学・TLO・公的研究機関）", {
-               "invention_disclosures": (("unitt_jp_invention_disclosures", "", "", ""),),
-               "patent_applications": (("unitt_jp_patent_applications", "", "", ""),),
-               "patents_issued": (("unitt_jp_patents_granted", "", "", ""),),
-               "licences": (("unitt_jp_new_licenses_options", "", "", ""),
-                            ("unitt_jp_new_licenses", "D", "FY2019 新規ライセンス契約件数: licences only, "
-                             "a different definition from FY2016 licences + options",
-                             "FY2019の新規ライセンス契約件数はライセンスのみで、FY2016のライセンス＋オプションと定義が異なる")),
-               "licence_income": (("unitt_jp_license_income_total", "", "", ""),
-                                  ("unitt_jp_license_income_received", "", "", "")),
-               "research_expenditure": (("unitt_jp_university_research_expenditure_natsci", "", "", ""),),
-           }, "unitt_jp_university_research_expenditure_natsci",
-           "research spending of Japanese universities (natural sciences) as stated by UNITT",
-           "大学の研究費（自然科学部門, UNITT記載）"),
-    Series("JP_MEXT", "JPN", "japan", "Japan: MEXT survey", "日本: 文部科学省 産学連携等実施状況調査",
-           "MEXT 大学等における産学連携等実施状況 (about 1,050 universities and colleges)",
-           "文部科学省「大学等における産学連携等実施状況」（約1,050機関）", {
-               "licence_income": (("ip_income_total", "D", "知的財産権等収入: all IP income (patents, materials, "
-                                   "copyright, know-how), broader than licence income",
-                                   "知的財産権等収入は特許権・マテリアル・著作権・ノウハウ等の合計で、ライセンス収入より広い"),),
-               "startups": (("university_startups_founded_mext", "", "", ""),),
-               "research_expenditure": (("unitt_jp_university_research_expenditure_natsci", "", "", ""),),
-           }, "unitt_jp_university_research_expenditure_natsci",
-           "research spending of Japanese universities (natural sciences) as stated by UNITT",
-           "大学の研究費（自然科学部門, UNITT記載）"),
-)}
-DEFAULT_SERIES = list(SERIES)
-SERIES_COLORS = {"US_AUTM": "#1f77b4", "US_AUTM_UNIV": "#9ecae1", "JP_UNITT": "#d62728", "JP_MEXT": "#f4a6a6"}
+SERIES_FILE = "figures/tech_transfer_series.toml"  # package data, relative to src/analysis/ (analysis.inputs.package)
+FLAGS = ("D",)  # D = definition differs from the metric's usual meaning
+_COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+# TOML keys of a [[series]] table and of an indicator inline table: key -> (type, required)
+_SERIES_KEYS = {k: (str, True) for k in ("key", "country", "data", "label_en", "label_ja", "population_en",
+                                         "population_ja", "denominator", "denominator_en", "denominator_ja", "color")}
+_SERIES_KEYS["metrics"] = (dict, True)
+_INDICATOR_KEYS = {k: (str, True) for k in ("indicator", "flag", "reason_en", "reason_ja")}
+_TYPE_NAMES = {str: "text", dict: "a table"}
+
+
+def _check_types(path: Path, entry: object, keys: dict, row: int, what: str, prefix: str = "") -> None:
+    """Raise DataFileError for a non-table entry, an unknown key, a missing required key or a value of wrong type."""
+    if not isinstance(entry, dict):
+        raise DataFileError(path, f"{what} is not a table", column=prefix.rstrip(".") or None, row=row)
+    for key in entry:
+        if key not in keys:
+            raise DataFileError(path, f"{what}: unknown field {key!r}", column=prefix + key, row=row,
+                                hint=f"known fields: {', '.join(keys)}")
+    for key, (typ, required) in keys.items():
+        if key not in entry:
+            if required:
+                raise DataFileError(path, f"{what} lacks required field {key!r}", column=prefix + key, row=row)
+        elif not isinstance(entry[key], typ) or (typ is str and not entry[key]):
+            raise DataFileError(path, f"{what}: {key} = {entry[key]!r} is not {_TYPE_NAMES[typ]}"
+                                + (" (non-empty)" if typ is str else ""), column=prefix + key, row=row)
+
+
+def _metric_spec(path: Path, metric: str, items: object, row: int, what: str) -> tuple[tuple[str, str, str, str], ...]:
+    """The indicators of one metric: each a name, or {indicator, flag, reason_en, reason_ja} for a flagged one."""
+    column = f"metrics.{metric}"
+    if metric not in METRICS:
+        raise DataFileError(path, f"{what}: unknown metric {metric!r}", column=column, row=row,
+                            hint=f"expected one of {', '.join(METRICS)}")
+    if not isinstance(items, list) or not items:
+        raise DataFileError(path, f"{what}: {metric} must list at least one indicator", column=column, row=row)
+    out = []
+    for item in items:
+        if isinstance(item, str) and item:
+            out.append((item, "", "", ""))
+            continue
+        _check_types(path, item, _INDICATOR_KEYS, row, f"{what}, {metric}", column + ".")
+        if item["flag"] not in FLAGS:
+            raise DataFileError(path, f"{what}, {metric}: unknown flag {item['flag']!r}", column=column + ".flag",
+                                row=row, hint=f"expected one of {', '.join(FLAGS)}")
+        out.append((item["indicator"], item["flag"], item["reason_en"], item["reason_ja"]))
+    names = [i for i, *_ in out]
+    if len(set(names)) < len(names):
+        raise DataFileError(path, f"{what}: {metric} lists an indicator twice", column=column, row=row)
+    return tuple(out)
+
+
+def load_series(path: str | Path | None = None) -> dict[str, Series]:
+    """Read and validate the series file (default: the package's ``figures/tech_transfer_series.toml``).
+
+    The default file is opened through :func:`analysis.inputs.package`, so a notebook must declare it. Returns
+    {key: Series} in file order. A malformed entry raises :class:`DataFileError` naming the file, the field
+    (column) and the series number (row, from 1): a missing or unknown field, a value of the wrong type, an
+    unknown country / data / metric / flag, a colour that is not ``#rrggbb``, a duplicate key.
+    """
+    path = Path(path) if path is not None else inputs.package(SERIES_FILE)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataFileError(path, "series file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise DataFileError(path, f"not valid TOML: {exc}") from exc
+    entries = doc.get("series")
+    if set(doc) != {"series"} or not isinstance(entries, list) or not entries:
+        raise DataFileError(path, "expected only [[series]] tables", column="series")
+    out: dict[str, Series] = {}
+    rows: dict[str, int] = {}
+    for row, entry in enumerate(entries, 1):
+        _check_types(path, entry, _SERIES_KEYS, row, f"series #{row}")
+        key = entry["key"]
+        what = f"series {key!r}"
+        if key in rows:
+            raise DataFileError(path, f"duplicate series key {key!r} (first at series #{rows[key]})", column="key",
+                                row=row)
+        for field, choices in (("country", tuple(CURRENCY)), ("data", DATA_NAMES)):
+            if entry[field] not in choices:
+                raise DataFileError(path, f"{what}: unknown {field} {entry[field]!r}", column=field, row=row,
+                                    hint=f"expected one of {', '.join(choices)}")
+        if not _COLOR_RE.match(entry["color"]):
+            raise DataFileError(path, f"{what}: color {entry['color']!r} is not #rrggbb", column="color", row=row)
+        if not entry["metrics"]:
+            raise DataFileError(path, f"{what}: no metrics", column="metrics", row=row)
+        metrics = {m: _metric_spec(path, m, items, row, what) for m, items in entry["metrics"].items()}
+        rows[key] = row
+        out[key] = Series(**{**entry, "metrics": metrics})
+    return out
+
+
+def all_series() -> dict[str, Series]:
+    """The figure's series from the package data file (parsed once per process; do not modify the dict).
+
+    The read is declared on every call, not only the first: one kernel may run several notebooks.
+    """
+    return _parsed_series(inputs.package(SERIES_FILE))
+
+
+@functools.cache
+def _parsed_series(path: Path) -> dict[str, Series]:
+    return load_series(path)
+
+
+def __getattr__(name: str) -> object:
+    # SERIES, DEFAULT_SERIES and SERIES_COLORS are read on first use, not at import: importing opens no file
+    if name == "SERIES":
+        return all_series()
+    if name == "DEFAULT_SERIES":
+        return list(all_series())
+    if name == "SERIES_COLORS":
+        return {k: s.color for k, s in all_series().items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # Normalisation bases: a count per this much research spending, in each country's own currency.
 PER = {"USD": (1e8, "per USD 100 m", "1億ドルあたり"), "JPY": (1e10, "per ¥10 bn", "100億円あたり")}
 
@@ -156,11 +226,11 @@ def check_years(years: Any, series: list[str]) -> dict[str, int | None]:
         return {s: None for s in series}
     if not isinstance(years, dict):
         raise ParameterError("years", years, "expected 'latest' or a dict {series: year}, e.g. {'JP_UNITT': 2017}",
-                             list(SERIES))
+                             list(all_series()))
     out: dict[str, int | None] = {s: None for s in series}
     for k, v in years.items():
-        if k not in SERIES:
-            raise ParameterError("years", k, "unknown series", list(SERIES))
+        if k not in all_series():
+            raise ParameterError("years", k, "unknown series", list(all_series()))
         if k not in series:
             raise ParameterError("years", k, "series not selected in 'series'", series)
         out[k] = None if v == "latest" else check_int(f"years[{k!r}]", v)
@@ -178,7 +248,7 @@ def validate_params(params: dict[str, Any], frames: dict[str, pd.DataFrame] | No
     p = {"metrics": DEFAULT_METRICS, "series": "all", "years": "latest", "normalise": False, "lang": "ja",
          "output_dir": "", **params}
     metrics = _check_list("metrics", p["metrics"], list(METRICS))
-    series = _check_list("series", p["series"], list(SERIES))
+    series = _check_list("series", p["series"], list(all_series()))
     if not isinstance(p["normalise"], bool):
         raise ParameterError("normalise", p["normalise"], "must be True or False")
     if p["normalise"] and "research_expenditure" in metrics:
@@ -203,8 +273,8 @@ def validate_params(params: dict[str, Any], frames: dict[str, pd.DataFrame] | No
 
 def _needed(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Only the rows of the indicators the figure uses (``best`` then works on a few hundred rows)."""
-    inds = {i for s in SERIES.values() for spec in s.metrics.values() for i, *_ in spec}
-    inds |= {s.denominator for s in SERIES.values()}
+    reg = all_series().values()
+    inds = {i for s in reg for spec in s.metrics.values() for i, *_ in spec} | {s.denominator for s in reg}
     return {k: v[v["indicator"].isin(inds)] for k, v in frames.items()}
 
 
@@ -218,7 +288,7 @@ def _best(frame: pd.DataFrame, indicator: str) -> pd.DataFrame:
 
 def _candidates(frames: dict[str, pd.DataFrame], key: str, metric: str) -> pd.DataFrame:
     """All (year, value) candidates of a metric in a series, with the indicator used and its status flag."""
-    s = SERIES[key]
+    s = all_series()[key]
     parts = []
     for rank, (ind, flag, reason_en, reason_ja) in enumerate(s.metrics.get(metric, ())):
         b = _best(frames[s.data], ind)
@@ -232,7 +302,7 @@ def _candidates(frames: dict[str, pd.DataFrame], key: str, metric: str) -> pd.Da
 
 
 def _denominators(frames: dict[str, pd.DataFrame], key: str) -> pd.DataFrame:
-    s = SERIES[key]
+    s = all_series()[key]
     b = _best(frames[s.data], s.denominator)
     return b[b["entity"] == s.country]
 
@@ -258,14 +328,14 @@ def table(frames: dict[str, pd.DataFrame], metrics: list[str] | str = "all", ser
     when ``normalise``); with an explicit year a metric missing in that year is a gap.
     """
     metrics = _check_list("metrics", metrics, list(METRICS))
-    series = _check_list("series", series, list(SERIES))
+    series = _check_list("series", series, list(all_series()))
     labels.check_lang(lang)
     yrs = check_years(years, series)
     frames = _needed(frames)
     rows = []
     for m in metrics:
         for key in series:
-            s = SERIES[key]
+            s = all_series()[key]
             base = {"metric": m, "metric_label": METRICS[m][0 if lang == "en" else 1], "series": key,
                     "series_label": s.label_en if lang == "en" else s.label_ja, "country": s.country}
             c = _candidates(frames, key, m)
@@ -357,7 +427,7 @@ def _bars(ax: plt.Axes, sub: pd.DataFrame, keys: list[str], m: str, ycol: str, s
             ax.text(xi, ymax * 0.03, t("no\ndata", "データ\nなし"), ha="center", va="bottom", fontsize=9.5,
                     color="#777777")
             continue
-        ax.bar(xi, r[ycol] / scale, color=SERIES_COLORS[key], width=0.7,
+        ax.bar(xi, r[ycol] / scale, color=all_series()[key].color, width=0.7,
                hatch="//" if "D" in r["flags"] else None, edgecolor="white")
         if normalise:
             lab = f"{r[ycol]:.2f}%" if m in MONEY else (f"{r[ycol]:,.1f}" if r[ycol] >= 10 else f"{r[ycol]:.2f}")
@@ -426,8 +496,9 @@ def figure(tab: pd.DataFrame, normalise: bool = False, lang: str = "ja") -> plt.
             if j == 0:
                 ax.set_title(METRICS[m][li] + t(" (by currency)", "（通貨別）"), fontsize=13, loc="left",
                              fontweight="normal")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=SERIES_COLORS[k]) for k in series]
-    fig.legend(handles, [SERIES[k].label_en if lang == "en" else SERIES[k].label_ja for k in series],
+    reg = all_series()
+    handles = [plt.Rectangle((0, 0), 1, 1, color=reg[k].color) for k in series]
+    fig.legend(handles, [reg[k].label_en if lang == "en" else reg[k].label_ja for k in series],
                loc="upper center", ncol=len(series), fontsize=11, bbox_to_anchor=(0.5, 0.955))
     title = t("US vs Japan university technology transfer", "日米大学等の産学官技術移転に関するパフォーマンス")
     if normalise:
@@ -442,7 +513,7 @@ def note(tab: pd.DataFrame, normalise: bool = False, lang: str = "ja") -> str:
     en = lang == "en"
     lines = []
     for key in dict.fromkeys(tab["series"]):
-        s = SERIES[key]
+        s = all_series()[key]
         sub = tab[(tab["series"] == key) & tab["value"].notna()]
         yrs = ", ".join(f"{r.metric_label} {_fy(int(r.year), r.year_type)}" for r in sub.itertuples())
         gaps = ", ".join(r.metric_label for r in tab[(tab["series"] == key) & tab["value"].isna()].itertuples())
@@ -461,8 +532,9 @@ def note(tab: pd.DataFrame, normalise: bool = False, lang: str = "ja") -> str:
     for r in flagged.itertuples():
         lines.append(f"D (definition differs) = {r.flag_reason}" if en else f"D = 定義が異なる（{r.flag_reason}）")
     if normalise:
-        dens = "; ".join(f"{SERIES[k].label_en if en else SERIES[k].label_ja}: "
-                         f"{SERIES[k].denominator_en if en else SERIES[k].denominator_ja}"
+        reg = all_series()
+        dens = "; ".join(f"{reg[k].label_en if en else reg[k].label_ja}: "
+                         f"{reg[k].denominator_en if en else reg[k].denominator_ja}"
                          for k in dict.fromkeys(tab["series"]))
         lines.append(("Normalised by research spending of the same year — " + dens + ". Counts per USD 100 m (US) "
                       "or per ¥10 bn (Japan), each in its own currency: the raw data hold no exchange rate, so "
@@ -494,4 +566,5 @@ def make(frames: dict[str, pd.DataFrame], metrics: list[str] | str = DEFAULT_MET
     return {"data": tab, "figure": fig, "note": text, "paths": out}
 
 
-__all__ = ["make", "table", "figure", "note", "split_money", "validate_params", "available_years", "relative", "SERIES", "METRICS"]
+__all__ = ["make", "table", "figure", "note", "split_money", "validate_params", "available_years", "relative", "SERIES",
+           "METRICS", "load_series", "all_series"]
