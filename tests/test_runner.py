@@ -12,7 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import cli, paths, runner
+from analysis import cli, paths
+from analysis.execution import cache, layout, params, pipeline, schedule, specs, worker
 from analysis.errors import DataFileError, ParameterError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -26,9 +27,6 @@ def project(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("SANGAKU_ROOT", str(root))
     monkeypatch.delenv("SANGAKU_OUTPUT", raising=False)
     monkeypatch.syspath_prepend(str(FIXTURES))
-    # Pin the library hash: in a shared working tree other edits to src/analysis would otherwise change keys
-    # mid-test. test_library_change_invalidates checks the real hash separately.
-    monkeypatch.setattr(runner, "library_hash", lambda: "library-v1")
     return root
 
 
@@ -37,7 +35,7 @@ def no_kernels(monkeypatch):
     """Fail loudly if anything tries to execute a notebook (validation must come first)."""
     def boom(job):
         raise AssertionError(f"a kernel was started for {job.name}")
-    monkeypatch.setattr(runner, "execute_job", boom)
+    monkeypatch.setattr(worker, "execute_job", boom)
 
 
 def _quiet(msg: str) -> None:
@@ -61,62 +59,63 @@ class CountingExecutor(cf.ThreadPoolExecutor):
 
 def test_unknown_notebook_lists_valid_names(project, no_kernels):
     with pytest.raises(ParameterError) as ei:
-        runner.run(["fig_nope"], progress=_quiet)
+        pipeline.run(["fig_nope"], progress=_quiet)
     assert ei.value.name == "notebook"
     assert ei.value.choices == ["fig_toy", "hyp_toy"]
     assert "fig_nope" in str(ei.value) and "fig_toy, hyp_toy" in str(ei.value)
 
 
 def test_unique_prefix_names_a_notebook(project, no_kernels):
-    assert runner.resolve_notebooks(["fig", "hyp_toy.ipynb", "notebooks/fig_toy.ipynb"]) == \
+    assert specs.resolve_notebooks(["fig", "hyp_toy.ipynb", "notebooks/fig_toy.ipynb"]) == \
         [project / "notebooks" / "fig_toy.ipynb", project / "notebooks" / "hyp_toy.ipynb",
          project / "notebooks" / "fig_toy.ipynb"]
     nbfixtures.write_notebook(project / "notebooks" / "fig_two.ipynb", nbfixtures.hyp_notebook())
     with pytest.raises(ParameterError, match="ambiguous") as ei:
-        runner.resolve_notebooks(["fig"])
+        specs.resolve_notebooks(["fig"])
     assert ei.value.choices == ["fig_toy", "fig_two"]
 
 
 def test_unknown_parameter_lists_the_notebooks_parameters(project, no_kernels):
     with pytest.raises(ParameterError) as ei:
-        runner.run(["fig_toy"], {"contry": "JPN"}, progress=_quiet)
+        pipeline.run(["fig_toy"], {"contry": "JPN"}, progress=_quiet)
     assert ei.value.name == "contry"
-    assert ei.value.choices == ["country", "lang", "n", "output_dir", "scale", "show"]
+    assert ei.value.choices == ["country", "lang", "n", "output_dir", "scale", "show", "user_file"]
 
 
 @pytest.mark.parametrize("name, text", [("n", "three"), ("scale", "big"), ("show", "maybe")])
 def test_cli_value_of_wrong_type_names_the_expected_type(project, no_kernels, name, text):
     with pytest.raises(ParameterError) as ei:
-        runner.run(["fig_toy"], {name: text}, cli_text=True, progress=_quiet)
+        pipeline.run(["fig_toy"], {name: text}, cli_text=True, progress=_quiet)
     assert ei.value.name == name
     assert "like the default" in str(ei.value)
 
 
 def test_parameters_with_trailing_comments_and_annotations_are_read(project):
     # papermill.inspect_notebook alone skips "n = 3  # bars"; the runner must still know n and its type
-    nb = runner.load_notebook(runner.discover()["fig_toy"])
-    assert nb.params == {"lang": "ja", "output_dir": "", "country": "JPN", "n": 3, "scale": 1.0, "show": True}
+    nb = specs.load_notebook(specs.discover()["fig_toy"])
+    assert nb.params == {"lang": "ja", "output_dir": "", "country": "JPN", "n": 3, "scale": 1.0, "show": True,
+                         "user_file": ""}
 
 
 def test_typed_values_must_match_the_default_type(project, no_kernels):
-    nb = runner.load_notebook(runner.discover()["fig_toy"])
+    nb = specs.load_notebook(specs.discover()["fig_toy"])
     with pytest.raises(ParameterError, match="expected an int like the default 3, got a str"):
-        runner.validate(nb, {"n": "3"})
+        params.validate(nb, {"n": "3"})
     with pytest.raises(ParameterError, match="expected an int like the default 3, got a bool"):
-        runner.validate(nb, {"n": True})
+        params.validate(nb, {"n": True})
     with pytest.raises(ParameterError, match="expected a float like the default 1.0, got a str"):
-        runner.validate(nb, {"scale": "x"})
+        params.validate(nb, {"scale": "x"})
     with pytest.raises(ParameterError, match="expected an int like the default 3$"):
-        runner.coerce_cli_value("n", "three", 3)
+        params.coerce_cli_value("n", "three", 3)
     # an int is a valid float; CLI text is converted to the default's type
-    assert runner.validate(nb, {"scale": 2}) == {"scale": 2.0}
-    assert runner.validate(nb, {"n": "4", "show": "false", "scale": "0.5"}, cli_text=True) == \
+    assert params.validate(nb, {"scale": 2}) == {"scale": 2.0}
+    assert params.validate(nb, {"n": "4", "show": "false", "scale": "0.5"}, cli_text=True) == \
         {"n": 4, "show": False, "scale": 0.5}
 
 
 def test_validate_hook_rejects_domain_values_before_any_kernel(project, no_kernels):
     with pytest.raises(ParameterError) as ei:
-        runner.run(["fig_toy"], {"country": "XXX"}, progress=_quiet)
+        pipeline.run(["fig_toy"], {"country": "XXX"}, progress=_quiet)
     assert ei.value.name == "country"
     assert ei.value.choices == nbfixtures.COUNTRIES
     assert not (paths.output_dir() / "runs").exists()
@@ -127,7 +126,7 @@ def test_unloadable_validate_hook_is_a_clear_error(project, no_kernels):
     nb.metadata["sangaku"]["validate"] = "nbfixtures:no_such_function"
     nbfixtures.write_notebook(project / "notebooks" / "fig_toy.ipynb", nb)
     with pytest.raises(DataFileError, match="no_such_function"):
-        runner.run(["fig_toy"], progress=_quiet)
+        pipeline.run(["fig_toy"], progress=_quiet)
 
 
 def test_cli_reports_parameter_errors_with_exit_code_2(project, no_kernels, capsys):
@@ -141,11 +140,11 @@ def test_cli_reports_parameter_errors_with_exit_code_2(project, no_kernels, caps
 def test_params_file_and_cli_are_combined(project, tmp_path, no_kernels, capsys):
     f = tmp_path / "p.yaml"
     f.write_text("country: USA\nn: 5\n")
-    assert runner.read_params_file(f) == {"country": "USA", "n": 5}
+    assert params.read_params_file(f) == {"country": "USA", "n": 5}
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2]")
     with pytest.raises(DataFileError, match="mapping"):
-        runner.read_params_file(bad)
+        params.read_params_file(bad)
     assert cli.main(["run", "fig_toy", "--params", str(f), "-p", "country", "ZZZ"]) == 2
     assert "parameter country='ZZZ'" in capsys.readouterr().err
     f.write_text("n: five\n")
@@ -156,43 +155,43 @@ def test_params_file_and_cli_are_combined(project, tmp_path, no_kernels, capsys)
 # ------------------------------------------------------------------------------------- cache and runs
 
 
-def _ran(summary: runner.Summary) -> list[str]:
+def _ran(summary: schedule.Summary) -> list[str]:
     return sorted(r.name for r in summary.ran)
 
 
 def test_cache_hits_and_misses(project):
     out = paths.output_dir()
     with CountingExecutor(max_workers=2) as ex:
-        first = runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)
+        first = pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)
         assert first.ok and _ran(first) == ["fig_toy", "hyp_toy"]
         assert (out / "figures" / "fig_toy" / "fig_toy.png").read_bytes()[:4] == b"\x89PNG"
 
-        again = runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)
+        again = pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)
         assert _ran(again) == [] and again.skipped == ["fig_toy", "hyp_toy"]
 
-        # a processed file the figure reads changes -> only the figure reruns (the hypothesis reads nothing)
+        # a processed file the figure reads changes -> only the figure reruns (the hypothesis reads none)
         nbfixtures.set_processed(project, "country,value\nJPN,4\n")
         msgs: list[str] = []
-        data_change = runner.reproduce(data=False, site=False, executor=ex, progress=msgs.append)
+        data_change = pipeline.reproduce(data=False, site=False, executor=ex, progress=msgs.append)
         assert _ran(data_change) == ["fig_toy"]
-        assert "  queued fig_toy (processed data changed)" in msgs
+        assert "  queued fig_toy (input processed:toy changed)" in msgs
         assert (out / "figures" / "fig_toy" / "fig_toy.csv").read_text() == "country,value\nJPN,4\n"
 
         # an edited notebook reruns
         nbfixtures.write_notebook(project / "notebooks" / "hyp_toy.ipynb",
                                   _edited(nbformat.read(project / "notebooks" / "hyp_toy.ipynb", as_version=4)))
         msgs.clear()
-        assert _ran(runner.reproduce(data=False, site=False, executor=ex, progress=msgs.append)) == ["hyp_toy"]
+        assert _ran(pipeline.reproduce(data=False, site=False, executor=ex, progress=msgs.append)) == ["hyp_toy"]
         assert "  queued hyp_toy (notebook changed)" in msgs
 
         # outputs gone -> rerun even though the key is the same
         shutil.rmtree(out / "figures" / "fig_toy")
-        assert _ran(runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)) == ["fig_toy"]
+        assert _ran(pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)) == ["fig_toy"]
         (out / "notebooks" / "hyp_toy.ipynb").unlink()
-        assert _ran(runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)) == ["hyp_toy"]
+        assert _ran(pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)) == ["hyp_toy"]
 
         # --force reruns everything
-        assert _ran(runner.reproduce(data=False, site=False, executor=ex, force=True, progress=_quiet)) == \
+        assert _ran(pipeline.reproduce(data=False, site=False, executor=ex, force=True, progress=_quiet)) == \
             ["fig_toy", "hyp_toy"]
     assert ex.submitted.count("fig_toy") == 4 and ex.submitted.count("hyp_toy") == 4
 
@@ -206,37 +205,23 @@ def _edited(nb):
 def test_kernel_name_matches_nbtools():
     from analysis import nbtools
 
-    assert runner.KERNEL_NAME == nbtools.KERNEL_NAME
+    assert nbtools.KERNELSPEC["name"] == layout.KERNEL_NAME
 
 
-def test_library_change_invalidates_every_key(project, monkeypatch):
-    nb = runner.load_notebook(runner.discover()["hyp_toy"])
-    ctx = runner.Context.current()
-    key = runner.cache_key(nb, {}, ctx)
-    assert key == runner.cache_key(nb, {}, runner.Context.current())
-    monkeypatch.setattr(runner, "library_hash", lambda: "library-v2")
-    assert runner.cache_key(nb, {}, runner.Context.current()) != key
-    assert runner.cache_key(nb, {}, runner.Context(ctx.library, {**ctx.versions, "pandas": "0.1"}, ctx.outputs)) != key
-    assert runner.cache_key(nb, {"lang": "en"}, ctx) != key
-
-
-def test_library_hash_covers_every_module(tmp_path):
-    pkg = tmp_path / "analysis"
-    shutil.copytree(Path(runner.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    h = runner.library_hash(pkg)
-    assert h == runner.library_hash(pkg)
-    (pkg / "__pycache__").mkdir(exist_ok=True)
-    (pkg / "__pycache__" / "x.py").write_text("ignored")
-    assert runner.library_hash(pkg) == h
-    sub = next(p for p in sorted(pkg.rglob("*.py")) if p.parent not in (pkg, pkg / "__pycache__"))  # subpackage
-    sub.write_text(sub.read_text() + "\n# changed\n")
-    assert runner.library_hash(pkg) != h
+def test_every_part_of_the_key_counts(project):
+    nb = specs.load_notebook(specs.discover()["hyp_toy"])
+    ctx = cache.Context.current()
+    key = cache.notebook_key(nb, {}, ctx).digest
+    assert key == cache.notebook_key(nb, {}, cache.Context.current()).digest
+    assert cache.notebook_key(nb, {}, cache.Context({**ctx.versions, "pandas": "0.1"}, ctx.outputs)).digest != key
+    assert cache.notebook_key(nb, {"lang": "en"}, ctx).digest != key
+    assert cache.notebook_key(nb, {}, cache.Context(ctx.versions, ctx.outputs, kernel="other")).digest != key
 
 
 def test_parameter_overrides_go_to_their_own_outputs_and_are_cached(project):
     out = paths.output_dir()
     with cf.ThreadPoolExecutor(max_workers=1) as ex:
-        s = runner.run(["fig_toy"], {"n": 5}, executor=ex, progress=_quiet)
+        s = pipeline.run(["fig_toy"], {"n": 5}, executor=ex, progress=_quiet)
         assert s.ok and len(s.ran) == 1
         name = s.ran[0].name
         assert name.startswith("fig_toy__")
@@ -246,17 +231,17 @@ def test_parameter_overrides_go_to_their_own_outputs_and_are_cached(project):
         assert not (out / "notebooks" / "fig_toy.ipynb").exists()  # the default copy is untouched
         assert not (out / "figures").exists()
 
-        assert runner.run(["fig_toy"], {"n": 5}, executor=ex, progress=_quiet).skipped == [name]
-        other = runner.run(["fig_toy"], {"n": 6}, executor=ex, progress=_quiet)
+        assert pipeline.run(["fig_toy"], {"n": 5}, executor=ex, progress=_quiet).skipped == [name]
+        other = pipeline.run(["fig_toy"], {"n": 6}, executor=ex, progress=_quiet)
         assert len(other.ran) == 1 and other.ran[0].name != name
 
 
 def test_executed_notebooks_are_byte_identical_and_stripped(project):
     out = paths.output_dir()
     with cf.ThreadPoolExecutor(max_workers=2) as ex:
-        runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)
+        pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)
         first = {p.name: p.read_bytes() for p in (out / "notebooks").glob("*.ipynb")}
-        runner.reproduce(data=False, site=False, executor=ex, force=True, progress=_quiet)
+        pipeline.reproduce(data=False, site=False, executor=ex, force=True, progress=_quiet)
         second = {p.name: p.read_bytes() for p in (out / "notebooks").glob("*.ipynb")}
     assert first == second and sorted(first) == ["fig_toy.ipynb", "hyp_toy.ipynb"]
     nb = json.loads(first["fig_toy.ipynb"])
@@ -281,7 +266,7 @@ def test_failure_is_isolated_named_and_kept(project, capsys):
     for good in ("fig_toy", "hyp_toy"):
         assert (out / "notebooks" / f"{good}.ipynb").exists()
     # the failure is not cached: the next run tries again, the good ones are skipped
-    s = runner.reproduce(data=False, site=False, progress=_quiet)
+    s = pipeline.reproduce(data=False, site=False, progress=_quiet)
     assert [r.name for r in s.failed] == ["bad_toy"] and s.failed[0].cell_index == 2
     assert s.skipped == ["fig_toy", "hyp_toy"]
 
@@ -299,14 +284,14 @@ def test_failing_line_is_read_from_the_cell_frame_of_the_traceback():
           "\x1b[36mCell\x1b[39m\x1b[36m \x1b[39m\x1b[32mIn[2]\x1b[39m\x1b[32m, line 3\x1b[39m\n----> 3 json.loads",
           "\x1b[36mFile \x1b[39m\x1b[32mjson/decoder.py:353\x1b[39m, in raw_decode",
           "JSONDecodeError: Expecting property name"]
-    assert runner.failing_line(src, 2, tb) == (3, "json.loads('{bad')")
+    assert worker.failing_line(src, 2, tb) == (3, "json.loads('{bad')")
     # a function defined in an earlier cell: the innermost frame of *this* cell is the call site
     tb2 = ["Cell In[2], line 2\n----> 2 x = 2", "Cell In[1], line 5, in f()", "ValueError: x"]
-    assert runner.failing_line(src, 2, tb2) == (2, "x = 2")
+    assert worker.failing_line(src, 2, tb2) == (2, "x = 2")
     # no frame of this cell (or an impossible line): nothing is quoted rather than a wrong line
-    assert runner.failing_line(src, 2, ["Cell In[1], line 1", "ValueError: x"]) is None
-    assert runner.failing_line(src, 2, ["Cell In[2], line 9"]) is None
-    assert runner.failing_line(src, None, tb) is None
+    assert worker.failing_line(src, 2, ["Cell In[1], line 1", "ValueError: x"]) is None
+    assert worker.failing_line(src, 2, ["Cell In[2], line 9"]) is None
+    assert worker.failing_line(src, None, tb) is None
 
 
 def test_failed_run_quotes_the_failing_line_and_points_to_the_kept_copy(project, capsys):
@@ -335,11 +320,11 @@ def test_reproduce_builds_data_only_when_needed(project, monkeypatch):
     calls = []
     monkeypatch.setattr(manifest, "verify", lambda *a, **k: manifest.VerifyReport(1, 10))
     monkeypatch.setattr(build, "build", lambda **k: calls.append(1) or {})
-    assert runner.prepare_data(progress=_quiet) is True
-    assert runner.prepare_data(progress=_quiet) is False  # same manifest, code and processed files
+    assert pipeline.prepare_data(progress=_quiet) is True
+    assert pipeline.prepare_data(progress=_quiet) is False  # same manifest, code and processed files
     nbfixtures.set_processed(project, "country,value\nJPN,9\n")  # processed data touched by hand
-    assert runner.prepare_data(progress=_quiet) is True
-    assert runner.prepare_data(force=True, progress=_quiet) is True
+    assert pipeline.prepare_data(progress=_quiet) is True
+    assert pipeline.prepare_data(force=True, progress=_quiet) is True
     assert len(calls) == 3
 
 
@@ -365,16 +350,16 @@ def test_build_says_which_raw_files_it_verified(project, monkeypatch):
 
 def test_kernels_are_started_ahead_once_per_notebook_and_cleaned_up(project, monkeypatch):
     started: list[str] = []
-    real_start = runner._start_kernel
+    real_start = worker._start_kernel
 
     def counting_start(job):
         started.append(job.name)
         return real_start(job)
 
-    monkeypatch.setattr(runner, "_start_kernel", counting_start)
+    monkeypatch.setattr(worker, "_start_kernel", counting_start)
     with CountingExecutor(max_workers=1) as ex:
-        s = runner.reproduce(data=False, site=False, executor=ex, progress=_quiet)
+        s = pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)
     assert s.ok and _ran(s) == ["fig_toy", "hyp_toy"]
     # first notebook: its own kernel + one started ahead for the second, which uses it: two kernels, not three
     assert len(started) == 2
-    assert runner._WARM == {}  # nothing left running
+    assert worker._WARM == {}  # nothing left running

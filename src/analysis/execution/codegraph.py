@@ -17,8 +17,9 @@ PACKAGE = "analysis"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
-def module_file(module: str, package_dir: Path = PACKAGE_DIR) -> Path | None:
+def module_file(module: str, package_dir: Path | None = None) -> Path | None:
     """The file of ``analysis.x.y`` (``x/y.py`` or ``x/y/__init__.py``), or None when it is not a module."""
+    package_dir = package_dir or PACKAGE_DIR
     parts = module.split(".")[1:]
     base = package_dir.joinpath(*parts)
     for cand in (base.with_suffix(".py"), base / "__init__.py"):
@@ -64,7 +65,7 @@ def _direct(module: str, file: Path, mtime_ns: int) -> frozenset[str]:
     return frozenset(imported_names(file.read_text(encoding="utf-8"), module, file.name == "__init__.py"))
 
 
-def closure(roots: Iterable[str], sources: Iterable[str] = (), package_dir: Path = PACKAGE_DIR) -> dict[str, Path]:
+def closure(roots: Iterable[str], sources: Iterable[str] = (), package_dir: Path | None = None) -> dict[str, Path]:
     """Every ``analysis`` module reached from the ``roots`` modules and the code in ``sources``: name -> file."""
     todo = list(roots)
     for src in sources:
