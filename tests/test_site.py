@@ -11,7 +11,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_output
 
-from analysis import paths, site
+from analysis import paths, registry, site
+from analysis.models import firm, summary, verdicts
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
@@ -21,10 +22,29 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009
                     "53de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082")
 
 
+EXPORT_HEADER = ",".join(f'"{c}"' if " " in c else c for c in verdicts.EXPORT_COLUMNS)
+
+
+def export_row(**kw) -> str:
+    """One line of the summary notebook's verdict export (columns ``verdicts.EXPORT_COLUMNS``)."""
+    row = {c: "" for c in verdicts.EXPORT_COLUMNS}
+    row.update(kw)
+    return ",".join(f'"{row[c]}"' if "," in str(row[c]) else str(row[c]) for c in verdicts.EXPORT_COLUMNS)
+
+
+def write_export(out: Path, *lines: str) -> Path:
+    path = out / "tables" / verdicts.SUMMARY_NOTEBOOK / verdicts.EXPORT_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([EXPORT_HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture()
 def outputs(tmp_path, monkeypatch) -> Path:
-    """A scratch project whose output/ looks like after a run: executed notebooks, a PNG and a results CSV."""
+    """A scratch project whose output/ looks like after a run: executed notebooks, a PNG, a family's results CSV
+    and the summary notebook's verdict export (the only table the site reads)."""
     root = nbfixtures.make_project(tmp_path / "proj")
+    (root / "requirements.lock").write_text("# fixture lock\npandas==0\nnot-a-real-package-xyz==1.0\n")
     monkeypatch.setenv("SANGAKU_ROOT", str(root))
     monkeypatch.delenv("SANGAKU_OUTPUT", raising=False)
     out = paths.output_dir()
@@ -35,17 +55,17 @@ def outputs(tmp_path, monkeypatch) -> Path:
     (out / "figures" / "fig_toy").mkdir(parents=True)
     (out / "figures" / "fig_toy" / "fig_toy.png").write_bytes(PNG)
     nbfixtures.write_notebook(out / "notebooks" / "hyp_toy.ipynb", nbfixtures.hyp_notebook())
+    # a family's own export saying something else: the site must not read it
     (out / "tables" / "hyp_toy").mkdir(parents=True)
     (out / "tables" / "hyp_toy" / "hyp_toy.csv").write_text(
-        "hypothesis,model,term,estimate,p_value,n_obs,role,verdict\n"
-        "H_TOY,m1,x,0.5,0.001,120,hypothesis,supported\n"
-        ",m1,const,1.0,0.01,120,control,\n"
-        "H_OTHER,m2,z,-0.2,0.3,80,hypothesis,not supported\n")
-    (out / "tables" / "hyp_toy" / "notes.csv").write_text("hypothesis,verdict\nH_TOY,contrary\n")  # not the layout
-    # a summary notebook re-exporting the same estimate: shown once
-    (out / "tables" / "zz_summary").mkdir(parents=True)
-    (out / "tables" / "zz_summary" / "all.csv").write_text(
-        "hypothesis,model,term,estimate,p_value,n_obs,role,verdict\nH_TOY,m1,x,0.5,0.001,120,hypothesis,supported\n")
+        "hypothesis,model,term,estimate,p_value,n_obs,role,verdict\nH_TOY,m1,x,0.5,0.001,120,hypothesis,contrary\n")
+    write_export(out,
+                 export_row(family="toy", hypothesis="H_TOY", role="hypothesis", model="m1", term="x", estimate=0.5,
+                            ci_low=0.3, ci_high=0.7, p_value=0.001, n_obs=120, n_clusters=37, verdict="supported",
+                            **{"robustness same verdict": "2/5"}, notebook="hyp_toy", statement="toy"),
+                 export_row(family="toy", hypothesis="H_OTHER", role="hypothesis", model="m2", term="z",
+                            estimate=-0.2, p_value=0.3, n_obs=80, n_clusters=44, verdict="not supported",
+                            **{"robustness same verdict": "4/4"}, notebook="hyp_toy", statement="other"))
     return out
 
 
@@ -62,16 +82,19 @@ def test_index_lists_figures_verdicts_statement_and_versions(outputs):
     assert "研究開発費の推移（テスト図）" in html and "R&amp;D spending (test figure)" in html
     assert 'src="files/fig_toy/fig_toy.png"' in html
     assert (index.parent / "files" / "fig_toy" / "fig_toy.png").read_bytes() == PNG
-    # verdict rows: both hypotheses, not the control row, not the unrelated CSV
-    rows = re.findall(r"<tr><td><code>(\w+)</code>.*?class=\"verdict-([\w-]+)\">([^<]+)</td>", html, re.S)
-    got = [(h, v) for h, _, v in rows]
+    # verdict rows: both hypotheses from the summary export, not the family CSV's conflicting row
+    got = [(h, v) for h, _, v, _ in verdict_cells(html)]
     assert got.count(("H_TOY", "supported")) == 1 and ("H_OTHER", "not supported") in got
     assert ("H_TOY", "contrary") not in got
     assert 'href="nb/hyp_toy.html"' in html
     # availability statement rendered from Markdown (a table with the fixture source)
     assert "<table>" in html and "<code>toy_source</code>" in html and "テスト統計局 (fixture)" in html
-    # versions: pandas, python, the raw manifest hash
-    assert re.search(r"<td>pandas</td><td><code>\d", html)
+    # versions: every package of requirements.lock as package_versions() reports it, collapsed; python; manifest
+    import importlib.metadata
+
+    assert f"<td>pandas</td><td><code>{importlib.metadata.version('pandas')}</code>" in html
+    assert "<td>not-a-real-package-xyz</td><td><code>absent</code>" in html
+    assert re.search(r'<details class="packages">\s*<summary>packages: 2 locked', html)
     assert "manifest.json</code> sha256" in html
     assert _no_external(html) == []
 
@@ -115,86 +138,127 @@ def test_pages_of_removed_notebooks_are_dropped_and_failures_listed(outputs):
     assert 'id="failed"' in html and "<code>hyp_toy</code>" in html
 
 
+def verdict_cells(html: str) -> list[tuple[str, str, str, str]]:
+    """(hypothesis, verdict class, verdict text, rest of the verdict cell) of every row of the index's table."""
+    return re.findall(r'<tr(?: class="flagged")?><td><code>([\w-]+)</code>.*?<td class="verdict verdict-([\w-]+)">'
+                      r'<span class="verdict-text">([^<]+)</span>(.*?)</td>', html, re.S)
+
+
 def test_verdicts_show_not_run_without_results(tmp_path, monkeypatch):
     root = nbfixtures.make_project(tmp_path / "proj")
     monkeypatch.setenv("SANGAKU_ROOT", str(root))
-    assert site.verdict_rows(registered={}) == []
-    rows = site.verdict_rows(registered={"H1": "R&D raises output"})
-    assert [(r["hypothesis"], r["verdict"]) for r in rows] == [("H1", "not run")]
+    assert site.verdict_rows(registered=[]) == []
+    rows = site.verdict_rows(registered=[registry.get("F1")])
+    assert [(r["hypothesis"], r["verdict"], r["notebook"]) for r in rows] == [
+        ("F1", "not run", "h2_firm_absorptive_capacity")]
     html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
-    assert "not run" in html
+    assert "not run" in html and "has not written its verdict table yet" in html
+    # the whole registry is listed, each entry once
+    assert sorted(h for h, *_ in verdict_cells(html)) == sorted(h.id for h in registry.load())
 
 
-REPLICATION_CSV = (
-    "hypothesis,model,estimator,sample,term,estimate,std_error,ci_low,ci_high,p_value,n_obs,n_clusters,inference,"
-    "role,verdict\n"
-    "R_TOY,lags [model],fe_poisson,all,x_l0,0.29,0.04,0.21,0.37,3e-12,905,,model,replication,\n"
-    "R_TOY,lags [model],fe_poisson,all,x_l1,0.06,0.04,-0.01,0.14,0.11,905,,model,replication,\n"
-    "R_TOY,lags [model],fe_poisson,all,sum x_l0..l1,0.35,0.06,0.2384,0.4595,6.07e-10,905,,model,replication,\n"
-    "R_TOY,lags [cluster(firm)],fe_poisson,all,sum x_l0..l1,0.35,0.27,-0.1755,0.8734,0.192,905,175,"
-    "cluster(firm),replication,\n"
-    ",sanity,ols,all,lnl,0.46,0.04,0.38,0.54,1e-21,2637,119,CR1,replication,\n"
-    "H_CI,m3,ols,all,w,0.5,0.1,0.3,0.7,0.001,120,37,cluster,hypothesis,supported\n")
-
-
-def _executed(out: Path, name: str, text: str) -> None:
-    nb = nbfixtures.hyp_notebook()
-    nb.cells[0].source = text
-    nbfixtures.write_notebook(out / "notebooks" / f"{name}.ipynb", nb)
-
-
-def test_replication_entries_show_their_estimates_and_no_verdict(outputs):
-    _executed(outputs, "rep_toy", "# Registered entry R_TOY (role replication)")
-    (outputs / "tables" / "rep_toy").mkdir()
-    (outputs / "tables" / "rep_toy" / "rep_toy.csv").write_text(REPLICATION_CSV)
-    registered = {"H_TOY": "toy", "H_OTHER": "other", "R_TOY": "Replication: toy elasticity"}
-    rows = site.verdict_rows(registered, replications={"R_TOY": ["x_l0", "x_l1"]})
-    rep = [r for r in rows if r["hypothesis"] == "R_TOY"]
-    # the combined (registered) estimate, model-based and clustered; not the lag terms, not the unnamed rows
-    assert [(r["model"], r["term"], r["verdict"]) for r in rep] == [
-        ("lags [model]", "sum x_l0..l1", "replication — no verdict"),
-        ("lags [cluster(firm)]", "sum x_l0..l1", "replication — no verdict")]
-    assert rep[1]["estimate"] == "0.35" and rep[1]["ci"] == "[-0.1755, 0.8734]" and rep[1]["n_clusters"] == "175"
-    assert rep[0]["n_clusters"] == "" and rep[0]["statement"] == "Replication: toy elasticity"
-    assert all(r["verdict"] != "not run" for r in rows if r["hypothesis"] == "R_TOY")
-    # a single registered coefficient: that coefficient's row
-    single = site.verdict_rows(registered, replications={"R_TOY": ["x_l1"]})
-    assert [r["term"] for r in single if r["hypothesis"] == "R_TOY"] == ["x_l1"]
+def test_robustness_count_and_flags_sit_next_to_every_verdict(outputs):
+    write_export(outputs,
+                 export_row(hypothesis="H_TOY", role="hypothesis", model="m1", term="x", estimate=0.5, p_value=0.001,
+                            n_clusters=37, verdict="supported", **{"robustness same verdict": "2/5"},
+                            notebook="hyp_toy", statement="toy"),
+                 export_row(hypothesis="H_FEW", role="hypothesis", model="m", term="x", estimate=0.9,
+                            p_value=0.001, n_clusters=3, verdict="no verdict (too few clusters)",
+                            verdict_flag="too few clusters (3 < 20)", statement="few"),
+                 export_row(hypothesis="H_SE", role="hypothesis", model="m", term="x", estimate=0.9, p_value=1e-9,
+                            verdict="supported", **{"robustness same verdict": "0/3"},
+                            verdict_flag="inference differs from registered (model SEs; registered: cluster by firm)",
+                            statement="model SEs"))
     html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
-    assert "<th>95 % CI</th>" in html and "<th>clusters</th>" in html
-    h_ci = re.search(r"<tr><td><code>H_CI</code>.*?</tr>", html, re.S).group(0)
-    assert '<td class="num">[0.3, 0.7]</td>' in h_ci and '<td class="num">37</td>' in h_ci
+    cells = {h: (cls, v, rest) for h, cls, v, rest in verdict_cells(html)}
+    assert cells["H_TOY"][:2] == ("supported", "supported")
+    assert '<span class="robustness"' in cells["H_TOY"][2] and "2/5 robustness rows agree" in cells["H_TOY"][2]
+    assert cells["H_FEW"][:2] == ("no-verdict", "no verdict (too few clusters)")
+    assert "⚠ too few clusters (3 &lt; 20)" in cells["H_FEW"][2] and "robustness" not in cells["H_FEW"][2]
+    assert "⚠ inference differs from registered (model SEs; registered: cluster by firm)" in cells["H_SE"][2]
+    assert "0/3 robustness rows agree" in cells["H_SE"][2]
+    assert re.search(r'<tr class="flagged"><td><code>H_SE</code>', html)
+    assert not re.search(r'<tr class="flagged"><td><code>H_TOY</code>', html)
 
 
-def test_replication_without_exported_rows_points_to_its_notebook(outputs):
-    registered = {"R_TOY": "Replication: toy elasticity"}
-    reps = {"R_TOY": ["x_l0", "x_l1"]}
-    # its notebook has not run: "not run"
-    def rep_rows():
-        return [r for r in site.verdict_rows(registered, reps) if r["hypothesis"] == "R_TOY"]
+def test_temporary_files_are_never_read(outputs):
+    # an in-flight executed copy and a hidden half-written export next to the real one
+    nbfixtures.write_notebook(outputs / "notebooks" / "hyp_toy.running.ipynb", nbfixtures.hyp_notebook())
+    nbfixtures.write_notebook(outputs / "notebooks" / ".hyp_half.ipynb", nbfixtures.hyp_notebook())
+    (outputs / "figures" / "fig_toy" / ".fig_toy.png.tmp").write_bytes(b"half")
+    (outputs / "figures" / "fig_toy" / ".partial").mkdir()
+    (outputs / "figures" / "fig_toy" / ".partial" / "x.png").write_bytes(PNG)
+    (outputs / "notebooks" / "failed").mkdir()
+    nbfixtures.write_notebook(outputs / "notebooks" / "failed" / "bad.running.ipynb", nbfixtures.hyp_notebook())
+    msgs: list[str] = []
+    html = site.render(progress=msgs.append).read_text(encoding="utf-8")
+    assert "2 page(s)" in msgs[-1]
+    assert sorted(p.name for p in (outputs / "site" / "nb").iterdir()) == ["fig_toy.html", "hyp_toy.html"]
+    assert sorted(p.name for p in (outputs / "site" / "files" / "fig_toy").iterdir()) == ["fig_toy.png"]
+    assert 'id="failed"' not in html
+    # the export itself is read only under its own name
+    hidden = outputs / "tables" / verdicts.SUMMARY_NOTEBOOK / ".verdicts.csv"
+    assert verdicts.read_export(hidden) is None
 
-    assert [r["verdict"] for r in rep_rows()] == ["not run"]
-    # executed, no results CSV with its rows: a replication row pointing to the notebook
-    _executed(outputs, "zz_summary", "R_TOY is listed here too")
-    _executed(outputs, "rep_toy_replication", "# Registered entry R_TOY (role replication)")
-    _executed(outputs, "other", "R_TOYS is another id")
-    site.render(progress=lambda m: None)
-    [row] = rep_rows()
-    assert row["verdict"] == "replication — no verdict" and row["verdict_class"] == "replication"
-    assert row["model"] == "see rep_toy_replication" and row["href"] == "nb/rep_toy_replication.html"
+
+def test_an_export_in_another_layout_is_reported_on_the_page(outputs):
+    path = outputs / "tables" / verdicts.SUMMARY_NOTEBOOK / verdicts.EXPORT_NAME
+    path.write_text("hypothesis,verdict\nH_TOY,supported\n", encoding="utf-8")
+    html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
+    assert f"file {path}" in html and "lacks" in html and "re-run h5_summary_all_hypotheses" in html
 
 
-def test_registry_replication_entries_are_recognised(outputs):
-    from analysis import registry
+@pytest.fixture(scope="module")
+def replication_rows():
+    """The real firm replication's results rows (Cincera panel, defaults of h1)."""
+    return firm.replication(firm.load_panel())["rows"].assign(family="firm")
 
-    reps = [h for h in registry.load() if h.extra.get("role") == "replication"]
-    assert {h.id for h in reps} >= {"R1a", "R1b"}
-    _executed(outputs, "h1_firm_replication_cincera", "Registered entries R1a and R1b (role replication)")
-    rows = {r["hypothesis"]: r for r in site.verdict_rows()}
-    for hid in ("R1a", "R1b"):
-        assert rows[hid]["verdict"] == "replication — no verdict", rows[hid]
-        assert rows[hid]["model"] == "see h1_firm_replication_cincera"
-    assert all(r["verdict"] == "not run" for h, r in rows.items() if h not in ("R1a", "R1b") and h.startswith("R"))
+
+def test_replication_entries_show_their_estimates_and_no_verdict(replication_rows, tmp_path, monkeypatch):
+    """The summary's verdict table keeps the registered replication estimates (the summed lags) with no verdict;
+    clusters are the 175 firms informative for the conditional likelihood (h1: 6 of 181 never patent)."""
+    rows = replication_rows
+    root = nbfixtures.make_project(tmp_path / "proj")
+    monkeypatch.setenv("SANGAKU_ROOT", str(root))
+    monkeypatch.delenv("SANGAKU_OUTPUT", raising=False)
+    table = summary.verdict_table(rows)
+    assert list(table["hypothesis"]) == ["R1a", "R1a", "R1b", "R1b"]
+    assert set(table["term"]) == {"sum rdexp_l0..l4", "sum spil_l0..l4"}
+    summary.export(table, rows, paths.output_dir() / "tables" / verdicts.SUMMARY_NOTEBOOK)
+    got = {(r["hypothesis"], r["model"]): r for r in site.verdict_rows()}
+    rep = got[("R1a", "FE Poisson lags 0-4 [cluster(firm)]")]
+    assert rep["verdict"] == "replication — no verdict" and rep["verdict_class"] == "replication"
+    assert rep["n_clusters"] == "175" and rep["notebook"] == "h1_firm_replication_cincera"
+    assert rep["estimate"] == site._fmt(str(table.iloc[1]["estimate"])) and rep["robustness"] == ""
+    assert got[("R1a", "FE Poisson lags 0-4 [model]")]["n_clusters"] == ""
+    # entries of the other families were not in this export: not run
+    assert got[("F1", "")]["verdict"] == "not run"
     html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
     row_r1a = re.search(r"<tr><td><code>R1a</code>.*?</tr>", html, re.S).group(0)
     assert "replication — no verdict" in row_r1a and "not run" not in row_r1a
+    assert "<th>95 % CI</th>" in html and "<th>clusters</th>" in html
+
+
+@pytest.fixture(scope="module")
+def country_export():
+    """The real country family's verdict table (default sample, 999 bootstrap draws as in h5)."""
+    from analysis import data
+    from analysis.models import country
+
+    res = country.estimate(data.load("oecd_msti"), data.load("pwt"), {"bootstrap_reps": 999}).table
+    res = res.assign(family="country")
+    return res, summary.verdict_table(res)
+
+
+def test_index_shows_c1b_with_its_robustness_count(country_export, outputs):
+    res, table = country_export
+    c1b = table.set_index("hypothesis").loc["C1b"]
+    rob = res[(res["hypothesis"] == "C1b") & (res["role"] == "robustness") & (res["term"] == "log_berd:log_herd")]
+    agree = sum(registry.verdict(r.estimate, r.p_value, "+", 0.05) == "supported" for r in rob.itertuples())
+    assert c1b["verdict"] == "supported" and c1b["robustness same verdict"] == f"{agree}/{len(rob)}"
+    summary.export(table, res, paths.output_dir() / "tables" / verdicts.SUMMARY_NOTEBOOK)
+    html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
+    cells = {h: (cls, v, rest) for h, cls, v, rest in verdict_cells(html)}
+    assert cells["C1b"][:2] == ("supported", "supported")
+    assert f"{agree}/{len(rob)} robustness rows agree" in cells["C1b"][2]
+    assert all("robustness rows agree" in cells[h][2] for h in ("C1a", "C1c", "C2a", "C2b", "C3a"))

@@ -1,9 +1,11 @@
 """The static HTML site under ``output/site/`` (``analysis site``; ``analysis reproduce`` renders it last).
 
-``index.html`` lists the figures with thumbnails, the hypothesis verdicts read from the hypothesis notebooks'
-CSV exports (``output/tables/*/*.csv`` in the layout of ``analysis.models.results``; registered replication
-entries are shown with their estimates and no verdict), the data availability
-statement and the versions of code, packages and data. Each executed notebook in ``output/notebooks/`` gets
+``index.html`` lists the figures with thumbnails, the hypothesis verdicts read from one export, the summary
+notebook's verdict table (``analysis.models.verdicts.export_path()``: every registered entry with its estimate,
+verdict, flag and robustness count; replication entries with their estimates and no verdict; registered entries
+it lacks as "not run"), the data availability statement and the versions of code, packages
+(``analysis.execution.versions.package_versions``, the list the cache keys on) and data. Temporary files
+(``analysis.execution.layout.is_temporary``) are never read. Each executed notebook in ``output/notebooks/`` gets
 a page (nbconvert lab template, code collapsed in ``<details>``, figures embedded); its output files are
 copied beside it. The pages load nothing from the network: the template's CDN scripts are removed.
 Pages are re-rendered only when the executed notebook, its files or this code change.
@@ -11,22 +13,20 @@ Pages are re-rendered only when the executed notebook, its files or this code ch
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
 from . import io, paths
+from .errors import DataFileError
+from .execution import layout
+from .execution.versions import package_versions
 
 SITE_TEMPLATES = Path(__file__).resolve().parent / "site"
-OUTPUT_KINDS = {"figure": "figures", "hypothesis": "tables"}
+OUTPUT_KINDS = layout.OUTPUT_KINDS
 IMAGE_SUFFIXES = (".png",)
-# A CSV is a results table (layout of ``analysis.models.results``) when it has at least these columns.
-RESULT_COLUMNS = {"hypothesis", "model", "term", "estimate", "p_value", "verdict"}
 
 
 def site_dir() -> Path:
@@ -45,17 +45,26 @@ def _css() -> str:
     return (SITE_TEMPLATES / "style.css").read_text(encoding="utf-8")
 
 
+def _not_temporary(paths_: list[Path], base: Path) -> list[Path]:
+    """The paths below ``base`` none of whose parts is a temporary file or folder (hidden, ``*.running.ipynb``)."""
+    return [p for p in paths_ if not any(layout.is_temporary(Path(part)) for part in p.relative_to(base).parts)]
+
+
+def _notebooks(folder: Path) -> list[Path]:
+    """Executed notebooks in ``folder``, without the runner's in-flight copies."""
+    return _not_temporary(sorted(folder.glob("*.ipynb")), folder) if folder.is_dir() else []
+
+
 def _files_of(name: str, kind: str) -> list[Path]:
-    sub = OUTPUT_KINDS.get(kind)
-    folder = paths.output_dir() / sub / name if sub else None
+    folder = layout.kind_folder(kind, name)
     if not folder or not folder.is_dir():
         return []
-    return [p for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+    return _not_temporary([p for p in sorted(folder.rglob("*")) if p.is_file()], folder)
 
 
 def _copy_files(name: str, files: list[Path], kind: str) -> list[dict[str, str]]:
     """Copy a notebook's output files into ``site/files/<name>/`` (only when changed)."""
-    base = paths.output_dir() / OUTPUT_KINDS[kind] / name if files else None
+    base = layout.kind_folder(kind, name) if files else None
     out = []
     for f in files:
         rel = f.relative_to(base).as_posix()
@@ -116,34 +125,14 @@ def _fmt(value: str, digits: int = 4) -> str:
     return f"{x:.{digits}g}" if abs(x) >= 1e-4 or x == 0 else f"{x:.2e}"
 
 
-REPLICATION_VERDICT = "replication — no verdict"
-
-
-def _registry() -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Registered statements by id, and the coefficients of the entries with ``role = "replication"``."""
+def _registry() -> list:
+    """Every registered entry; empty when the registry cannot be read (its own tests report that)."""
     try:
         from . import registry
 
-        hyps = registry.load()
-    except Exception:  # a broken registry must not take the site down; its own tests report it
-        return {}, {}
-    return ({h.id: h.statement for h in hyps},
-            {h.id: list(h.coefficients) for h in hyps if h.extra.get("role") == "replication"})
-
-
-def _notebook_mentioning(hid: str) -> str:
-    """The executed notebook whose code or text names ``hid`` (one with "replication" in its name first)."""
-    pattern = re.compile(rf"(?<![\w-]){re.escape(hid)}(?![\w-])")
-    hits = []
-    for nb_path in sorted((paths.output_dir() / "notebooks").glob("*.ipynb")):
-        try:
-            cells = json.loads(nb_path.read_text(encoding="utf-8")).get("cells", [])
-        except (OSError, ValueError):
-            continue
-        if any(pattern.search("".join(c.get("source", ""))) for c in cells):
-            hits.append(nb_path.stem)
-    hits.sort(key=lambda n: ("replication" not in n, n))
-    return hits[0] if hits else ""
+        return registry.load()
+    except Exception:  # noqa: BLE001 - a broken registry must not take the site down
+        return []
 
 
 def _interval(r: dict[str, str]) -> str:
@@ -151,85 +140,41 @@ def _interval(r: dict[str, str]) -> str:
     return f"[{lo}, {hi}]" if lo and hi else ""
 
 
-def verdict_rows(registered: dict[str, str] | None = None,
-                 replications: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
-    """Hypothesis rows with a verdict from every ``output/tables/<notebook>/*.csv``; registered but unexported
-    hypotheses appear as ``not run``.
+def _verdict_class(verdict: str) -> str:
+    from .models import verdicts
 
-    ``replications`` (id -> registered coefficients) are entries that carry no verdict by design: they are shown
-    as replication rows, with their combined estimate (or every estimate when none is combined) from the rows
-    with role ``replication``, or a pointer to the executed notebook that names them; ``not run`` only when no
-    executed notebook does. Both default to the registry.
+    return {verdicts.REPLICATION_VERDICT: "replication", verdicts.NOT_RUN: "not-run"}.get(
+        verdict, verdict.split(" (")[0].strip().replace(" ", "-"))
+
+
+def verdict_rows(export: Path | None = None, registered: list | None = None) -> list[dict[str, Any]]:
+    """Rows of the index's hypothesis table, from the summary notebook's verdict export only.
+
+    Every row of the export is shown as exported (formatted numbers; verdict, its flag and the robustness count
+    side by side); registered entries the export lacks, or all of them before the summary notebook has run, appear
+    as ``not run``. ``export`` defaults to ``models.verdicts.export_path()``, ``registered`` to the registry.
     """
-    if registered is None:
-        registered, found_reps = _registry()
-        replications = found_reps if replications is None else replications
-    replications = replications or {}
-    rows: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    shown: set[tuple[str, str, str]] = set()
-    rep_found: dict[str, list[dict[str, Any]]] = {hid: [] for hid in replications}
-    tables = paths.output_dir() / "tables"
-    # Per notebook folder, its main export (named after the notebook) first, then its other tables.
-    found = sorted(tables.glob("*/*.csv"), key=lambda p: (p.parent.name, p.stem != p.parent.name, p.name)) \
-        if tables.is_dir() else []
-    for path in found:
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames or not RESULT_COLUMNS <= set(reader.fieldnames):
-                continue
-            for r in reader:
-                hid = (r.get("hypothesis") or "").strip()
-                role = r.get("role", "hypothesis")
-                replication = role == "replication" and hid in replications
-                if not hid or not (replication or (role == "hypothesis" and (r.get("verdict") or "").strip())):
-                    continue
-                # A summary notebook may re-export the family notebooks' rows: show each estimate once,
-                # from the first table in path order (the family notebook's own export).
-                ident = (hid, r["model"], r["term"])
-                if ident in shown:
-                    continue
-                shown.add(ident)
-                nbname = path.parent.name
-                page = site_dir() / "nb" / f"{nbname}.html"
-                verdict = REPLICATION_VERDICT if replication else r["verdict"]
-                row = {
-                    "hypothesis": hid, "statement": registered.get(hid, ""), "model": r.get("model", ""),
-                    "term": r.get("term", ""), "estimate": _fmt(r.get("estimate", "")), "ci": _interval(r),
-                    "p_value": _fmt(r.get("p_value", ""), 3), "n_obs": _fmt(r.get("n_obs", ""), 10),
-                    "n_clusters": _fmt(r.get("n_clusters", ""), 10),
-                    "verdict": verdict, "verdict_class": "replication" if replication else
-                    verdict.strip().replace(" ", "-"),
-                    "source": f"output/tables/{nbname}/{path.name}", "notebook": nbname,
-                    "href": f"nb/{nbname}.html" if page.exists() else "",
-                }
-                if replication:
-                    rep_found[hid].append(row)
-                else:
-                    seen.add(hid)
-                    rows.append(row)
-    for hid in sorted(replications):
-        coefs = set(replications[hid])
-        # the registered estimate: the combined term when several coefficients are summed, else the coefficient
-        main = [r for r in rep_found[hid] if (r["term"] not in coefs if len(coefs) > 1 else r["term"] in coefs)]
-        if main or rep_found[hid]:
-            rows.extend(main or rep_found[hid])
-            seen.add(hid)
-            continue
-        nbname = _notebook_mentioning(hid)
-        if nbname:
-            page = site_dir() / "nb" / f"{nbname}.html"
-            rows.append({"hypothesis": hid, "statement": registered.get(hid, ""), "model": f"see {nbname}",
-                         "term": "", "estimate": "", "ci": "", "p_value": "", "n_obs": "",
-                         "n_clusters": "", "verdict": REPLICATION_VERDICT, "verdict_class": "replication",
-                         "source": f"output/notebooks/{nbname}.ipynb", "notebook": nbname,
-                         "href": f"nb/{nbname}.html" if page.exists() else ""})
-            seen.add(hid)
-    for hid, statement in sorted(registered.items()):
-        if hid not in seen:
-            rows.append({"hypothesis": hid, "statement": statement, "model": "", "term": "", "estimate": "",
-                         "ci": "", "p_value": "", "n_obs": "", "n_clusters": "", "verdict": "not run",
-                         "verdict_class": "not-run", "source": "", "notebook": "", "href": ""})
+    from .models import verdicts
+
+    export = export or verdicts.export_path()
+    records = verdicts.read_export(export)
+    registered = _registry() if registered is None else registered
+    source = export.relative_to(paths.output_dir()).as_posix() if export.is_relative_to(paths.output_dir()) \
+        else str(export)
+    rows = []
+    for r in verdicts.site_rows(records, registered):
+        nbname = r["notebook"]
+        page = site_dir() / "nb" / f"{nbname}.html"
+        ran = r["verdict"] != verdicts.NOT_RUN
+        rows.append({
+            "hypothesis": r["hypothesis"], "statement": r["statement"], "model": r["model"], "term": r["term"],
+            "estimate": _fmt(r["estimate"]), "ci": _interval(r), "p_value": _fmt(r["p_value"], 3),
+            "n_obs": _fmt(r["n_obs"], 10), "n_clusters": _fmt(r["n_clusters"], 10), "verdict": r["verdict"],
+            "verdict_class": _verdict_class(r["verdict"]), "flag": r["verdict_flag"],
+            "robustness": r["robustness same verdict"],
+            "source": f"output/{source}" if ran else "", "notebook": nbname,
+            "href": f"nb/{nbname}.html" if nbname and page.exists() else "",
+        })
     return rows
 
 
@@ -259,24 +204,9 @@ def _git_commit() -> str:
 
 
 def versions() -> dict[str, Any]:
-    """Package versions, data manifest summary and git commit shown on the index page."""
-    import importlib.metadata
-    import tomllib
-
-    root = Path(__file__).resolve().parents[2]
-    names: list[str] = []
-    pyproject = root / "pyproject.toml"
-    if pyproject.exists():
-        import re
-
-        deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
-        names = [re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0] for d in deps]
-    pkgs = []
-    for n in names:
-        try:
-            pkgs.append((n, importlib.metadata.version(n)))
-        except importlib.metadata.PackageNotFoundError:
-            pkgs.append((n, "not installed"))
+    """Package versions (``package_versions()``, the list the cache keys on), data manifest summary and git
+    commit shown on the index page."""
+    pkgs = package_versions()
     raw_manifest = paths.raw_dir() / "manifest.json"
     raw_files, raw_bytes, sources = 0, 0, []
     if raw_manifest.exists():
@@ -287,10 +217,9 @@ def versions() -> dict[str, Any]:
                    for k, v in doc.get("sources", {}).items()]
     build = paths.processed_dir() / "BUILD.json"
     outputs = json.loads(build.read_text()).get("outputs", {}) if build.exists() else {}
-    from .runner import KERNEL_NAME
-
     return {
-        "git": _git_commit(), "python": sys.version.split()[0], "kernel": KERNEL_NAME, "packages": pkgs,
+        "git": _git_commit(), "python": pkgs.get("python", ""), "kernel": layout.KERNEL_NAME,
+        "packages": [(n, v) for n, v in pkgs.items() if n != "python"],
         "raw_files": raw_files, "raw_mb": f"{raw_bytes / 1e6:.1f}",
         "manifest_sha": io.sha256_file(raw_manifest) if raw_manifest.exists() else "missing",
         "processed_files": len(outputs), "build_sha": io.sha256_file(build) if build.exists() else "not built",
@@ -311,7 +240,7 @@ def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: p
         cache = {}
     code = _code_hash()
     io.write_text(site / "style.css", _css())
-    executed = sorted((out / "notebooks").glob("*.ipynb"))
+    executed = _notebooks(out / "notebooks")
     exporter = None
     figures, others, new_cache = [], [], {}
     rendered = 0
@@ -343,12 +272,15 @@ def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: p
     for stale in sorted((site / "nb").glob("*.html")) if (site / "nb").is_dir() else []:
         if stale.stem not in new_cache:
             stale.unlink()
-    failed = sorted(p.stem for p in (out / "notebooks" / "failed").glob("*.ipynb")) \
-        if (out / "notebooks" / "failed").is_dir() else []
+    failed = [p.stem for p in _notebooks(out / "notebooks" / "failed")]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(SITE_TEMPLATES)), autoescape=True,
                              keep_trailing_newline=True)
+    try:
+        rows, verdict_error = verdict_rows(), ""
+    except DataFileError as exc:  # shown on the page; the rest of the site still renders
+        rows, verdict_error = [], str(exc)
     html = env.get_template("index.html").render(
-        figures=figures, others=others, failed=failed, verdicts=verdict_rows(),
+        figures=figures, others=others, failed=failed, verdicts=rows, verdict_error=verdict_error,
         statement_html=statement_html(), versions=versions())
     io.write_text(site / "index.html", html)
     io.write_text(cache_path, json.dumps(new_cache, indent=1, sort_keys=True) + "\n")
