@@ -249,11 +249,14 @@ def load_statements(path: str | Path | None = None) -> tuple[Statement, ...]:
     if unknown:
         raise DataFileError(path, f"unknown top-level key(s) {sorted(unknown)}; expected [[statement]] and "
                             "[check_notes.<name>]")
+    if not isinstance(doc.get("check_notes", {}), dict):
+        raise DataFileError(path, "check_notes must be tables [check_notes.<name>]", column="check_notes")
     notes: dict[str, tuple[str, str]] = {}
     for name, note in doc.get("check_notes", {}).items():
         if (not isinstance(note, dict) or set(note) != {"en", "ja"}
                 or not all(isinstance(v, str) and v for v in note.values())):
-            raise DataFileError(path, "a check note is a table with text fields en and ja", column=f"check_notes.{name}")
+            raise DataFileError(path, "a check note is a table with text fields en and ja",
+                                column=f"check_notes.{name}")
         notes[name] = (note["en"], note["ja"])
     entries = doc.get("statement")
     if not isinstance(entries, list) or not entries:
