@@ -54,7 +54,8 @@ def log_read(kind: str, name: str) -> None:
     path = spec.get("read_log") or os.environ.get(ENV_READ_LOG)
     if path:
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"kind": kind, "name": name}, ensure_ascii=False) + "\n")
+            fh.write(json.dumps({"notebook": spec.get("notebook", ""), "kind": kind, "name": name},
+                                ensure_ascii=False) + "\n")
 
 
 def _allow(kind: str, name: str) -> None:
