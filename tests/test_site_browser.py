@@ -339,7 +339,9 @@ def test_hypothesis_table_fits_a_1400px_window_and_scrolls_in_narrower_ones(wide
 
 
 def test_missing_browser_is_a_clear_error():
-    with pytest.raises(RuntimeError, match="apt-get install -y chromium"):
+    # The message names the missing path and the one command that installs the browser and its fonts.
+    with pytest.raises(RuntimeError, match=r"/nonexistent/chromium: run \./run\.sh test .*apt-get update -qq && "
+                       r"apt-get install -y -qq chromium fonts-ipaexfont-gothic fonts-noto-cjk"):
         Browser(exe="/nonexistent/chromium")
 
 
