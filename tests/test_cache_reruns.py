@@ -185,3 +185,16 @@ def test_a_killed_run_leaves_no_worker_or_kernel_behind(project, tmp_path):
     proc.kill()  # SIGKILL: no handler runs in the parent
     proc.communicate(timeout=30)
     assert _gone([kernel, worker], 15) == []
+
+
+def test_a_run_prints_progress_and_results_not_transport_warnings(project):
+    env = {**os.environ, "SANGAKU_ROOT": str(project), "PYTHONPATH": str(FIXTURES)}
+    env.pop("SANGAKU_OUTPUT", None)
+    out = subprocess.run([sys.executable, "-m", "analysis.cli", "run", "hyp_toy", "-p", "lang", "en", "--jobs", "1"],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "WARNING" not in out.stdout + out.stderr and "without encryption" not in out.stdout + out.stderr
+    last = out.stdout.strip().splitlines()[-1]
+    assert last.startswith("hyp_toy__") and "figures and tables in " in last, last
+    folder = Path(last.rsplit("figures and tables in ", 1)[1])
+    assert (folder / "hyp_toy.csv").is_file() and (folder / "PARAMETERS.json").is_file()

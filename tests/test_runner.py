@@ -363,3 +363,35 @@ def test_kernels_are_started_ahead_once_per_notebook_and_cleaned_up(project, mon
     # first notebook: its own kernel + one started ahead for the second, which uses it: two kernels, not three
     assert len(started) == 2
     assert worker._WARM == {}  # nothing left running
+
+
+def test_split_streams_are_merged_so_outputs_do_not_depend_on_flush_timing():
+    cell = {"cell_type": "code", "outputs": [
+        {"output_type": "stream", "name": "stdout", "text": "a\n"},
+        {"output_type": "stream", "name": "stdout", "text": ["b\n", "c\n"]},
+        {"output_type": "stream", "name": "stderr", "text": "w\n"},
+        {"output_type": "stream", "name": "stdout", "text": "d\n"},
+        {"output_type": "display_data", "data": {}, "metadata": {}},
+        {"output_type": "stream", "name": "stdout", "text": "e\n"}]}
+    worker.coalesce_streams(cell)
+    assert [(o.get("name"), o.get("text")) for o in cell["outputs"]] == [
+        ("stdout", "a\nb\nc\n"), ("stderr", "w\n"), ("stdout", "d\n"), (None, None), ("stdout", "e\n")]
+
+
+def test_committing_uses_the_runner_and_is_byte_identical(project):
+    from analysis import nbtools
+
+    nb_path = project / "notebooks" / "hyp_toy.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells[-1].source += "\nimport sys\nfor i in range(3):\n    print(i, flush=True)\n    sys.stdout.flush()"
+    nbfixtures.write_notebook(nb_path, nb)
+    assert nbtools.main(["commit", str(nb_path)]) == 0
+    first = nb_path.read_bytes()
+    assert nbtools.main(["commit", str(nb_path)]) == 0
+    assert nb_path.read_bytes() == first
+    outs = [o for c in json.loads(first)["cells"] for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+    assert len(outs) == 1 and "".join(outs[0]["text"]).endswith("0\n1\n2\n")
+    # declared inputs are enforced in a commit too
+    nbfixtures.write_spec(project, "hyp_toy", {"kind": "hypothesis", "outputs": "tables/hyp_toy"})
+    assert nbtools.main(["commit", str(nb_path)]) == 2
+    assert nb_path.read_bytes() == first  # a failed commit leaves the notebook as it was

@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 
 from . import io
+from .errors import SangakuError
 
 from .execution.layout import KERNEL_DISPLAY_NAME, KERNEL_NAME
 
@@ -59,11 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("notebooks", nargs="+", type=Path)
     args = p.parse_args(argv)
     for nbpath in args.notebooks:
-        if args.cmd == "commit":
-            commit(nbpath)
-        else:
-            nb = nbformat.read(nbpath, as_version=4)
-            io.write_text(nbpath, nbformat.writes(strip_volatile(nb)) + "\n")
+        try:
+            if args.cmd == "commit":
+                commit(nbpath)
+            else:
+                nb = nbformat.read(nbpath, as_version=4)
+                io.write_text(nbpath, nbformat.writes(strip_volatile(nb)) + "\n")
+        except SangakuError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         print(f"{args.cmd}: {nbpath.name}")
     return 0
 
