@@ -16,18 +16,32 @@ from analysis.schema import validate_tidy
 from analysis.sources import japan
 
 COLS = ["series", "year", "value", "unit", "source_id", "reliability", "note"]
+# Real series of four kinds (count, amount in JPY / USD, persons, share): valid rows take a unit of the series'
+# kind, a value inside the kind's bounds and a year inside the series' plausible years (japan_series.toml).
 SERIES = ["joint_research_private_amount", "joint_research_private_count", "meti_university_startups_cumulative",
-          "harvard_operating_revenue", "unitt_jp_licenses"]
+          "harvard_operating_revenue", "unitt_jp_invention_disclosures", "fraunhofer_employees",
+          "joint_research_private_ge10m_share_amount"]
+SPECS = japan.series_specs()
 
-rows = st.lists(st.fixed_dictionaries({
-    "series": st.sampled_from(SERIES),
-    "year": st.integers(1990, 2025).map(str),
-    "value": st.decimals(min_value=-1e6, max_value=1e9, allow_nan=False, allow_infinity=False, places=3).map(str),
-    "unit": st.sampled_from(["億円", "千円", "万円", "件", "社", "USD bn", "万人", "%"]),
-    "source_id": st.sampled_from(["S1", "S2"]),
-    "reliability": st.sampled_from(list(japan.RELIABILITY)),
-    "note": st.text(alphabet=string.ascii_letters + "、。 ", max_size=8),
-}), min_size=1, max_size=10)
+
+@st.composite
+def valid_row(draw) -> dict:
+    spec = SPECS[draw(st.sampled_from(SERIES))]
+    lo, hi = spec.years()
+    vmax = spec.value_max if spec.value_max is not None else 1e9
+    return {
+        "series": spec.name,
+        "year": str(draw(st.integers(lo, hi))),
+        "value": str(draw(st.decimals(min_value=spec.value_min, max_value=vmax, allow_nan=False,
+                                      allow_infinity=False, places=3))),
+        "unit": draw(st.sampled_from(spec.units)),
+        "source_id": draw(st.sampled_from(["S1", "S2"])),
+        "reliability": draw(st.sampled_from(list(japan.RELIABILITY))),
+        "note": draw(st.text(alphabet=string.ascii_letters + "、。 ", max_size=8)),
+    }
+
+
+rows = st.lists(valid_row(), min_size=1, max_size=10)
 
 
 def _write(tmp: Path, records: list[dict], sep: str = ",") -> Path:
@@ -67,7 +81,7 @@ def test_valid_rows_convert_exactly(tmp_path_factory, records):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(records=rows, mutation=st.sampled_from(["unit", "value", "reliability", "year", "drop", "semicolon",
-                                               "empty", "series"]),
+                                               "empty", "series", "wrong_kind_unit", "negative", "year_range"]),
        junk=st.text(alphabet=string.ascii_letters, min_size=1, max_size=4))
 def test_malformed_rows_raise_documented_error(tmp_path_factory, records, mutation, junk):
     tmp = tmp_path_factory.mktemp("jp")
@@ -82,6 +96,14 @@ def test_malformed_rows_raise_documented_error(tmp_path_factory, records, mutati
         records[-1]["year"] = "FY" + junk
     elif mutation == "series":
         records[-1]["series"] = "unheard_of_" + junk.lower()
+    elif mutation == "wrong_kind_unit":  # e.g. 億円 on a count
+        spec = SPECS[records[-1]["series"]]
+        records[-1]["unit"] = next(u for u, (_, base) in japan.UNITS.items() if base not in spec.base_units)
+    elif mutation == "negative":
+        records[-1]["value"] = "-" + str(len(junk))
+    elif mutation == "year_range":
+        lo, hi = SPECS[records[-1]["series"]].years()
+        records[-1]["year"] = str(lo - len(junk)) if len(junk) % 2 else str(hi + len(junk))
     path = _write(tmp, records, sep=";" if mutation == "semicolon" else ",")
     if mutation == "drop":
         text = path.read_text(encoding="utf-8").splitlines()
@@ -93,8 +115,11 @@ def test_malformed_rows_raise_documented_error(tmp_path_factory, records, mutati
         japan.read_file(path)
     except DataFileError as exc:
         assert "fuzz.csv" in str(exc)
-        if mutation in {"unit", "value", "reliability", "year", "series"}:
+        if mutation in {"unit", "value", "reliability", "year", "series", "wrong_kind_unit", "negative",
+                        "year_range"}:
             # the error points at the bad row (data row i is file line i + 2)
             assert f"row {len(records) + 1}" in str(exc) or "duplicate" in str(exc)
+            if mutation in {"wrong_kind_unit", "negative", "year_range"} and "duplicate" not in str(exc):
+                assert "allowed" in str(exc), str(exc)  # the allowed values are named
         return
     raise AssertionError(f"mutation {mutation!r} was accepted silently")

@@ -151,7 +151,7 @@ def test_read_file_row(tmp_path):
      "series+year+source_id", 3, "duplicate key"),
     (HEADER + "joint_research_private_count,2017,1,件,X,very-good,\n", "reliability", 2, "unknown reliability"),
     (HEADER + "joint_research_private_count,FY17,1,件,X,primary,\n", "year", 2, "not a 4-digit year"),
-    (HEADER + "space_elevators,2017,1,件,X,primary,\n", "series", 2, "unknown series family"),
+    (HEADER + "space_elevators,2017,1,件,X,primary,\n", "series", 2, "unknown series 'space_elevators'"),
     (HEADER + "joint_research_private_count|Tokyo,2017,1,件,X,primary,\n", "series", 2, "takes no '|category'"),
     (HEADER + "business_researchers_fte|XX,2017,1,万人,X,primary,\n", "series", 2, "unknown country code"),
     (HEADER + "joint_research_private_count,2017,,件,X,primary,\n", "value", 2, "missing value"),

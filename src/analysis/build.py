@@ -52,11 +52,14 @@ def build(raw: Path | None = None, out: Path | None = None, *, sources: list[str
             from .errors import ParameterError
             raise ParameterError("sources", unknown, "unknown source", sorted(mods))
         mods = {k: v for k, v in mods.items() if k in sources}
-    report = manifest.verify(raw, sources=list(mods))
-    progress(f"verified {report.checked} raw files ({report.bytes / 1e6:.1f} MB) of the {len(mods)} sources it builds")
+    # Building everything verifies all of data/raw (notebooks read some raw files directly); a partial build
+    # verifies its sources' folders, including that no unlisted file sits in them.
+    report = manifest.verify(raw, sources=None if sources is None else list(mods))
+    scope = "all of data/raw" if sources is None else f"of the {len(mods)} sources it builds"
+    progress(f"verified {report.checked} raw files ({report.bytes / 1e6:.1f} MB) {scope}")
     frames: dict[str, pd.DataFrame] = {}
     for name, mod in mods.items():
-        tidy_df = validate_tidy(mod.load(raw), name)
+        tidy_df = validate_tidy(mod.load(raw), name, raw / name)
         frames[name] = tidy_df
         for pname, panel in (getattr(mod, "panels", lambda t: {})(tidy_df)).items():
             frames[pname] = panel.reset_index(drop=True)

@@ -64,15 +64,18 @@ def verify(raw: Path | None = None, sources: list[str] | None = None) -> VerifyR
     """Check every raw file (or those of ``sources``) against the manifest.
 
     Raises ``ChecksumError`` naming the file with expected and actual hashes, ``DataFileError`` for a missing
-    file or for a file in ``data/raw`` that the manifest does not list.
+    file or for a file the manifest does not list: anywhere in ``data/raw``, or, with ``sources``, in those
+    sources' folders (a stray file there would be read as that source's data).
     """
     raw = raw or paths.raw_dir()
     doc = load(raw)
     listed = {e["path"]: e for e in doc["files"]}
-    unlisted = [p for p in _listed_files(raw) if p not in listed]
-    if sources is None and unlisted:
-        raise DataFileError(raw / unlisted[0], f"not in the manifest ({len(unlisted)} unlisted file(s))",
-                            hint="record new raw files with `analysis manifest --refresh`")
+    unlisted = [p for p in _listed_files(raw) if p not in listed
+                and (sources is None or p.split("/", 1)[0] in sources)]
+    if unlisted:
+        more = f"; {len(unlisted)} unlisted files in all" if len(unlisted) > 1 else ""
+        raise DataFileError(raw / unlisted[0], f"not in the manifest{more}",
+                            hint="add it with `analysis manifest --refresh` or remove it")
     n = total = 0
     for rel, entry in sorted(listed.items()):
         if sources is not None and entry["source"] not in sources:

@@ -13,6 +13,7 @@ One row = one observation: ``value`` of ``indicator`` (in ``unit``) for ``entity
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Iterable
 
@@ -40,6 +41,12 @@ YEAR_TYPES = {"calendar", "fiscal_jp", "fiscal_us", "edition", "unknown"}
 ENTITY_TYPES = {"country", "aggregate", "sector", "university", "university_group", "organisation",
                 "firm", "country_sector"}
 STATUS_FLAGS = {"A", "B", "D", "E", "F", "I", "K", "L", "M", "N", "O", "P", "Q", "S", "U", "W"}
+EARLIEST_YEAR = 1900  # no source of the project reaches further back (PWT starts in 1950)
+
+
+def latest_year() -> int:
+    """The latest plausible year of an observation: the current year + 1 (fiscal years, preliminary releases)."""
+    return datetime.date.today().year + 1
 
 
 def read_csv_strings(path: str | Path, required: Iterable[str], *, skiprows: int = 0,
@@ -133,8 +140,13 @@ def tidy(df: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(TIDY_KEY, kind="mergesort").reset_index(drop=True)
 
 
-def validate_tidy(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Check a frame against the tidy schema: columns, dtypes, codes, finite values, unique key."""
+def validate_tidy(df: pd.DataFrame, name: str, path: str | Path | None = None) -> pd.DataFrame:
+    """Check a frame against the tidy schema: columns, dtypes, codes, finite values, plausible years, unique key.
+
+    A year outside ``EARLIEST_YEAR``..``latest_year()`` raises ``DataFileError`` naming the tidy frame, ``path``
+    (the source's raw folder, if given) and the row (0-based position in the frame) with its entity, indicator
+    and source_id.
+    """
     where = f"<tidy {name}>"
     require_columns(df, TIDY_COLUMNS, where)
     for col, dtype in TIDY_COLUMNS.items():
@@ -154,5 +166,19 @@ def validate_tidy(df: pd.DataFrame, name: str) -> pd.DataFrame:
     no_year = df["year"].isna()
     if (no_year & (df["year_type"] != "unknown")).any():
         raise DataFileError(where, "missing year with a known year_type", column="year")
+    check_years(df, f"{where} from {path}" if path is not None else where)
     check_unique(df, TIDY_KEY, where, row_offset=0)
     return df
+
+
+def check_years(df: pd.DataFrame, where: str | Path) -> None:
+    """Raise ``DataFileError`` for the first year outside ``EARLIEST_YEAR``..``latest_year()`` (gaps pass)."""
+    lo, hi = EARLIEST_YEAR, latest_year()
+    years = df["year"].astype("Float64")
+    bad = ((years < lo) | (years > hi)).fillna(False).to_numpy(dtype=bool)
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        r = df.iloc[pos]
+        raise DataFileError(where, f"year {_plain(r['year'])} is implausible (entity={r['entity']!r}, indicator="
+                                   f"{r['indicator']!r}, source_id={r['source_id']!r})", column="year", row=pos,
+                            hint=f"allowed years: {lo}..{hi}, the current year + 1")

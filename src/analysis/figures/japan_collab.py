@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import labels, paths, plotting
+from .. import inputs, labels, paths, plotting
 from ..errors import ParameterError
 from ..schema import validate_tidy
 from ..sources import japan
@@ -84,17 +84,18 @@ SOURCES_FIG2 = (
 def read_user_file(user_file: str | Path) -> pd.DataFrame:
     """Rows of a user CSV in the data/raw/japan format (source 'user'); '' gives an empty frame.
 
-    A relative path is taken from the project root. Errors name the file, column and row.
+    A relative path starts at the current working directory, as for any command-line tool (the runner passes
+    absolute paths). The read is declared through ``inputs.user_file``. Errors name the file, column and row;
+    a row that does not fit its series (unit kind, value bounds, plausible years) is an error, never dropped.
     """
     if user_file in ("", None):
         return _empty()
     if not isinstance(user_file, (str, Path)):
         raise ParameterError("user_file", user_file, "must be a path string ('' = none)")
-    path = Path(user_file)
-    if not path.is_absolute():
-        path = paths.project_root() / path
-    if not path.exists():
-        raise ParameterError("user_file", str(user_file), "file not found (relative paths start at the project root)")
+    path = inputs.user_file("user_file", Path(user_file).expanduser().absolute())
+    if not path.is_file():
+        raise ParameterError("user_file", str(user_file),
+                             f"file not found: {path} (a relative path starts at the current directory)")
     return japan.read_file(path, source="user")
 
 

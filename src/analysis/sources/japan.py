@@ -28,6 +28,10 @@ The rules are tables in this module, decided from SOURCE.md once per series fami
 - ``FLAG_RULES``: status flags stated by the sources: ``P`` (provisional) for METI's 2025 速報 survey,
   ``B`` (break) for 特許権実施等件数 in FY2012, when MEXT changed how it counts.
 - ``RELIABILITY``: the collector's grades, in the order ``best`` uses to choose between sources.
+- ``japan_series.toml`` (package data, read with :func:`series_specs`): every series' kind (count, amount,
+  share, persons, ...), the units of that kind, its value bounds (no negative count or amount) and its
+  plausible years (from the publisher's survey start to the current year + 1). A row outside these is an
+  error naming file, row, column and the allowed values; an unknown series is an error too.
 
 ``read_file`` loads one file in this format (also used for user-supplied files that fill gaps);
 ``load`` loads the folder; ``best`` picks one value per entity and year when several sources give one.
@@ -35,19 +39,26 @@ The rules are tables in this module, decided from SOURCE.md once per series fami
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
+import tomllib
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
+from .. import inputs
 from ..errors import DataFileError, ParameterError
-from ..schema import read_csv_strings, tidy, to_numeric
+from ..schema import latest_year, read_csv_strings, tidy, to_numeric
 
 SOURCE = "japan"
 COLUMNS = ["series", "year", "value", "unit", "source_id", "reliability", "note"]
 REQUIRED = ["series", "year", "value", "unit", "source_id", "reliability"]
+SERIES_FILE = "sources/japan_series.toml"  # package data (analysis.inputs.package)
 
 # Reliability grades (SOURCE.md "Conventions"), best first. ``best`` prefers earlier grades: the issuing
 # body's own text, then verbatim copies of it, then other official bodies' tables built from the survey,
@@ -144,6 +155,137 @@ ENTITY_EN: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class SeriesSpec:
+    """What one series may hold (from ``japan_series.toml``): kind, units, value bounds, plausible years."""
+
+    name: str
+    kind: str
+    description: str
+    base_units: tuple[str, ...]
+    value_min: float | None
+    value_max: float | None
+    year_min: int
+    year_max: int | None  # None: the current year + 1 (schema.latest_year)
+    undated: bool  # an empty year is allowed (the source states none)
+    publisher: str
+    why: str
+
+    @property
+    def units(self) -> list[str]:
+        """The units as written (keys of ``UNITS``) that this series accepts."""
+        return [u for u, (_, base) in UNITS.items() if base in self.base_units]
+
+    def years(self) -> tuple[int, int]:
+        """The plausible years, inclusive."""
+        return self.year_min, self.year_max if self.year_max is not None else latest_year()
+
+    def value_range(self) -> str:
+        """The allowed values in words, e.g. '>= 0' or '0..100'."""
+        lo, hi = self.value_min, self.value_max
+        if lo is not None and hi is not None:
+            return f"{lo:g}..{hi:g}"
+        if lo is not None:
+            return f">= {lo:g}"
+        return f"<= {hi:g}" if hi is not None else "any"
+
+
+def series_specs() -> dict[str, SeriesSpec]:
+    """Every declared series (name -> spec), read from ``japan_series.toml`` through ``inputs.package``."""
+    return _parse_specs(inputs.package(SERIES_FILE))
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_specs(path: Path) -> dict[str, SeriesSpec]:
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataFileError(path, f"cannot read the series declarations: {exc}") from exc
+    kinds = doc.get("kinds", {})
+    known_bases = {base for _, base in UNITS.values()}
+    for kname, k in kinds.items():
+        if not k.get("base_units") or set(k["base_units"]) - known_bases:
+            raise DataFileError(path, f"kind {kname!r}: base_units must be some of {sorted(known_bases)}",
+                                column="base_units")
+    specs: dict[str, SeriesSpec] = {}
+    for group in doc.get("groups", []):
+        for name, decl in group.get("series", {}).items():
+            decl = {"kind": decl} if isinstance(decl, str) else decl
+            kname = decl.get("kind")
+            if kname not in kinds:
+                raise DataFileError(path, f"series {name!r}: unknown kind {kname!r}", column="kind",
+                                    hint=f"kinds: {', '.join(kinds)}")
+            if name in specs:
+                raise DataFileError(path, f"series {name!r} is declared twice", column="series")
+            kind = kinds[kname]
+            bases = tuple(kind["base_units"])
+            currency = decl.get("currency", group.get("currency"))
+            if len(bases) > 1:  # money: the series' own currency only
+                if currency not in bases:
+                    raise DataFileError(path, f"series {name!r} ({kname}) needs a currency, one of {list(bases)}",
+                                        column="currency")
+                bases = (currency,)
+            year_min = decl.get("year_min", group.get("year_min"))
+            if not isinstance(year_min, int):
+                raise DataFileError(path, f"series {name!r} has no integer year_min", column="year_min")
+            specs[name] = SeriesSpec(
+                name=name, kind=kname, description=kind.get("description", kname), base_units=bases,
+                value_min=kind.get("min"), value_max=kind.get("max"), year_min=year_min,
+                year_max=decl.get("year_max", group.get("year_max")), undated=bool(decl.get("undated", False)),
+                publisher=group.get("publisher", ""), why=decl.get("why", group.get("why", "")))
+    return specs
+
+
+def _check_row(path: Path, pos: int, spec: SeriesSpec, unit: str, year: int | None, value: float,
+               written: str) -> None:
+    """The row fits its series: a unit of the series' kind, a plausible year, a value within the kind's bounds."""
+    base_unit = UNITS[unit][1]
+    if base_unit not in spec.base_units:
+        raise _bad(path, "unit", pos, f"unit {unit!r} ({base_unit}) does not fit series {spec.name!r}, a {spec.kind} "
+                   f"({spec.description})", hint=f"allowed units: {', '.join(spec.units)}")
+    lo, hi = spec.years()
+    if year is None and not spec.undated:
+        raise _bad(path, "year", pos, f"missing year for series {spec.name!r}",
+                   hint=f"allowed years: {lo}..{hi}; only series declared undated in {SERIES_FILE} may omit it")
+    if year is not None and not lo <= year <= hi:
+        last = f" ({hi} = the current year + 1)" if spec.year_max is None else ""
+        raise _bad(path, "year", pos, f"year {year} is outside the plausible years of series {spec.name!r}",
+                   hint=f"allowed years: {lo}..{hi}{last}; {spec.publisher}: {spec.why}")
+    if (spec.value_min is not None and value < spec.value_min) or \
+            (spec.value_max is not None and value > spec.value_max):
+        what = "negative value" if spec.value_min == 0 and value < 0 else "value"
+        raise _bad(path, "value", pos, f"{what} {written} {unit} is not possible for series {spec.name!r}, "
+                   f"a {spec.kind}", hint=f"allowed values: {spec.value_range()} {base_unit}")
+
+
+def _unknown_series(path: Path, pos: int, base: str, specs: dict[str, SeriesSpec]) -> DataFileError:
+    close = difflib.get_close_matches(base, list(specs), n=3, cutoff=0.6)
+    hint = (f"did you mean {', '.join(close)}? " if close else "") + \
+        f"allowed values: the {len(specs)} series declared in src/analysis/{SERIES_FILE}"
+    return _bad(path, "series", pos, f"unknown series {base!r}", hint=hint)
+
+
+def unused_rows(rows: pd.DataFrame, shown: Iterable[tuple[str, str]], start: int, end: int) -> pd.DataFrame:
+    """Which of ``rows`` (tidy, e.g. a user file's) a figure does not draw, and why (column ``reason``).
+
+    ``shown`` are the (indicator, entity) pairs the figure draws for years ``start``..``end``. A figure lists
+    these rows in its note, so that no supplied row disappears without a word.
+    """
+    shown = set(shown)
+    reasons = []
+    for r in rows.itertuples():
+        if (r.indicator, r.entity) not in shown:
+            reasons.append(f"{r.indicator} ({r.entity}) is not drawn in this figure")
+        elif pd.isna(r.year):
+            reasons.append(f"{r.indicator} ({r.entity}) has no year")
+        elif not start <= int(r.year) <= end:
+            reasons.append(f"{r.indicator} FY{int(r.year)} is outside the plotted years {start}-{end}")
+        else:
+            reasons.append("")
+    out = rows.assign(reason=reasons)
+    return out[out["reason"] != ""].reset_index(drop=True)
+
+
 def _rule(base: str) -> tuple[str, str, str, str | None] | None:
     for pattern, year_type, entity, etype, kind in SERIES_RULES:
         if re.fullmatch(pattern, base):
@@ -167,10 +309,14 @@ def read_file(path: str | Path, *, source: str = SOURCE) -> pd.DataFrame:
     """Read and validate one CSV in the ``data/raw/japan`` format; return tidy rows in base units.
 
     Errors (``DataFileError`` naming file, column and row): missing file or required column, empty file,
-    wrong delimiter, unknown series family, bad category, non-integer year, non-numeric or missing value,
-    unknown unit or reliability grade, duplicate (series, year, source_id).
+    wrong delimiter, unknown series (not in ``japan_series.toml``), bad category, non-integer year, non-numeric
+    or missing value, unknown unit or reliability grade, duplicate (series, year, source_id); and, from the
+    series' declaration, a unit of another kind (a money unit on a count), a value out of the kind's bounds (a
+    negative count or amount), a year outside the series' plausible years or a missing one. Every row is
+    either returned or an error: none is dropped.
     """
     path = Path(path)
+    specs = series_specs()
     df = _read_csv(path)
     to_numeric(df["value"], path, "value", allow_missing=False)  # row-numbered error for bad values
     for col in ("series", "source_id", "unit", "reliability"):
@@ -199,10 +345,13 @@ def read_file(path: str | Path, *, source: str = SOURCE) -> pd.DataFrame:
             raise _bad(path, "reliability", pos, f"unknown reliability grade {rel!r}",
                        hint=f"valid grades: {', '.join(RELIABILITY)}")
         base, _, cat = series.partition("|")
+        spec = specs.get(base)
+        if spec is None:
+            raise _unknown_series(path, pos, base, specs)
         rule = _rule(base)
         if rule is None:
-            raise _bad(path, "series", pos, f"unknown series family {base!r}",
-                       hint="add a rule to analysis.sources.japan.SERIES_RULES or use a known series name")
+            raise _bad(path, "series", pos, f"series {base!r} matches no rule of analysis.sources.japan.SERIES_RULES",
+                       hint="add a rule giving its year type and entity")
         year_type, entity, etype, kind = rule
         indicator = base
         if cat:
@@ -227,6 +376,7 @@ def read_file(path: str | Path, *, source: str = SOURCE) -> pd.DataFrame:
         except InvalidOperation as exc:  # pragma: no cover - to_numeric already rejected non-numbers
             raise _bad(path, "value", pos, f"non-numeric value {cols['value'][pos]!r}") from exc
         year = years[pos]
+        _check_row(path, pos, spec, unit, year, converted, cols["value"][pos])
         flags = ""
         if year is not None:
             flags = "".join(f for pat, y, f, _ in FLAG_RULES if y == year and re.fullmatch(pat, base))
