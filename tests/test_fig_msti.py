@@ -127,7 +127,6 @@ def test_fig1_base_year_missing_names_country_and_years(msti_tidy):
 
 @pytest.mark.parametrize("params, name", [
     ({"countries": ["XXX"]}, "countries"),
-    ({"countries": []}, "countries"),
     ({"countries": "JPN"}, "countries"),
     ({"countries": ["JPN", "JPN"]}, "countries"),
     ({"lang": "fr"}, "lang"),
@@ -222,7 +221,6 @@ def test_fig3_note_says_ttb_rate_missing(msti_tidy, tmp_path):
 
 @pytest.mark.parametrize("params, name", [
     ({"countries": ["XXX"]}, "countries"),
-    ({"countries": []}, "countries"),
     ({"lang": "de"}, "lang"),
     ({"sort_by": "name"}, "sort_by"),
     ({"price_basis": "real"}, "price_basis"),

@@ -24,8 +24,8 @@ import pandas as pd
 from .. import labels, plotting
 from ..errors import ParameterError
 from ..sources import msti
-from .common import (check_int, check_keys, check_year_range, relative,  # noqa: F401 (notebooks use fig.relative)
-                     resolve_output_dir, year_ranges)
+from .common import (EMPTY_RULE, auto_areas, check_int, check_keys, check_year_range, is_auto,  # noqa: F401
+                     relative, resolve_output_dir, year_ranges)  # (notebooks use fig.relative)
 
 STEM = "fig01_business_researchers_index"
 DATA_NAME = "oecd_msti"
@@ -52,13 +52,23 @@ FLAG_TEXT = {
 
 
 # ---------------------------------------------------------------- helpers shared with fig 3/4
-def check_countries(countries: Any, have: Iterable[str], series: str) -> list[str]:
-    """A non-empty list of distinct area codes, each with data in ``series`` (codes listed on error)."""
+def check_countries(countries: Any, have: Iterable[str], series: str, auto: Iterable[str] | None = None,
+                    why: str = "") -> list[str]:
+    """Distinct area codes, each with data in ``series`` (codes listed on error).
+
+    ``[]`` is the automatic choice (``common.EMPTY_RULE``): every economy in ``auto`` (default: every economy with
+    data in ``series``), aggregates left out; ``why`` says what ``auto`` required, for the error when none is left.
+    """
     have = sorted(set(have))
+    if is_auto(countries) and not isinstance(countries, dict):
+        out = auto_areas(have if auto is None else auto)
+        if not out:
+            raise ParameterError("countries", countries, f"{EMPTY_RULE}, but no economy has data in series {series}"
+                                 f"{why}; name the areas", have)
+        return out
     if isinstance(countries, str) or not isinstance(countries, (list, tuple)):
-        raise ParameterError("countries", countries, "must be a list of area codes, e.g. ['JPN', 'USA']", have)
-    if not countries:
-        raise ParameterError("countries", countries, "empty selection: give at least one area code", have)
+        raise ParameterError("countries", countries, "must be a list of area codes, e.g. ['JPN', 'USA'], or [] "
+                             "for every economy with data", have)
     out: list[str] = []
     for c in countries:
         if not isinstance(c, str):
@@ -266,8 +276,15 @@ def validate_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) ->
     """Check figure-1 parameters before any work; raise ``ParameterError`` naming the first bad one.
 
     ``params`` may hold any of ``countries, base_year, start_year, end_year (None = latest), measure, lang,
-    output_dir``; missing ones take the defaults. The data are read from ``data/processed`` unless given.
+    output_dir``; missing ones take the defaults. ``countries=[]`` is the automatic choice (``common.EMPTY_RULE``):
+    every economy with a value in ``base_year`` (aggregates left out). The data are read from ``data/processed``
+    unless given.
     """
+    resolve_countries(params, tidy)
+
+
+def resolve_countries(params: dict[str, Any], tidy: pd.DataFrame | None = None) -> list[str]:
+    """The validated country list of figure 1 (``[]`` resolved to every economy with a base-year value)."""
     check_keys(params, PARAMS)
     labels.check_lang(params.get("lang", "ja"))
     measure = params.get("measure", DEFAULT_MEASURE)
@@ -281,11 +298,12 @@ def validate_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) ->
         tidy = data.load(DATA_NAME)
     key = series_key(measure)
     sub = tidy[tidy["indicator"] == key]
-    countries = check_countries(params.get("countries", DEFAULT_COUNTRIES), sub["entity"], key)
+    base = check_int("base_year", params.get("base_year", DEFAULT_BASE_YEAR))
+    countries = check_countries(params.get("countries", DEFAULT_COUNTRIES), sub["entity"], key,
+                                auto=sub.loc[sub["year"] == base, "entity"], why=f" in base_year {base}")
     sub = sub[sub["entity"].isin(countries)]
     lo, hi = int(sub["year"].min()), int(sub["year"].max())
     start, end = check_year_range(params, DEFAULT_START_YEAR, lo, hi, countries)
-    base = check_int("base_year", params.get("base_year", DEFAULT_BASE_YEAR))
     if not start <= base <= end:
         which = "start_year" if base < start else "end_year"
         raise ParameterError("base_year", base, f"must lie in the plotted range {start}-{end}; set {which} to "
@@ -302,6 +320,7 @@ def validate_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) ->
             f"{c} ({labels.area_name(c, 'en')}) has no {key} value in {base}; {c} has data for "
             f"{year_ranges(sub.loc[sub['entity'] == c, 'year'])}. Choose a base year all selected areas have, "
             "or drop the area", common)
+    return countries
 
 
 def index_frame(tidy: pd.DataFrame, countries: list[str] | None = None, base_year: int = DEFAULT_BASE_YEAR,
@@ -312,12 +331,13 @@ def index_frame(tidy: pd.DataFrame, countries: list[str] | None = None, base_yea
     Columns: entity, year, value (published FTE level), base_value, index (value / base_value * 100, NaN where
     the year is missing: never interpolated), flags (OECD string), break/estimate/provisional/
     definition_differs booleans, status (observed / gap / before_first / after_last), indicator.
-    ``end_year=None`` means the latest year any selected country has. Parameters are validated first.
+    ``end_year=None`` means the latest year any selected country has; ``countries=[]`` every economy with a
+    value in ``base_year``. Parameters are validated first.
     """
     countries = list(DEFAULT_COUNTRIES if countries is None else countries)
     params = {"countries": countries, "base_year": base_year, "start_year": start_year, "end_year": end_year,
               "measure": measure}
-    validate_params(params, tidy)
+    countries = resolve_countries(params, tidy)
     key = series_key(measure)
     sub = msti.select(tidy, measure, "FTE", countries=countries)
     end = int(sub["year"].max()) if end_year is None else int(end_year)
@@ -418,3 +438,94 @@ def make(tidy: pd.DataFrame, countries: list[str] | None = None, base_year: int 
     stem = STEM if lang == "ja" else f"{STEM}_{lang}"
     saved = plotting.save(fig, frame, outdir, stem)
     return {"data": frame, "figure": fig, "note": note(frame, lang, base_year), "paths": saved}
+
+
+# ---------------------------------------------------------------- text generated from the data drawn
+JUMP = 0.10  # a year-on-year change larger than this (10 %) without a break flag is pointed out
+
+
+def _names(codes: Iterable[str], lang: str) -> str:
+    return ("、" if lang == "ja" else ", ").join(labels.area_name(c, lang) for c in codes)
+
+
+def flags_text(frame: pd.DataFrame, lang: str, value_col: str = "value") -> list[str]:
+    """Sentences on the OECD flags of the drawn points: definition differs (D), estimates (E), breaks (B)."""
+    out = []
+    shown = frame[frame[value_col].notna()]
+    for flag, col, (en, ja) in (("D", "definition_differs", FLAG_TEXT["D"]), ("E", "estimate", FLAG_TEXT["E"]),
+                                ("P", "provisional", FLAG_TEXT["P"]), ("B", "break", FLAG_TEXT["B"])):
+        parts = []
+        for code in dict.fromkeys(shown["entity"]):
+            rows = shown[shown["entity"] == code]
+            ys = rows.loc[rows[col], "year"]
+            if ys.empty:
+                continue
+            when = (labels.text("throughout", "全期間", lang) if len(ys) == len(rows)
+                    else year_ranges(ys))
+            parts.append(f"{labels.area_name(code, lang)} ({when})")
+        if parts:
+            out.append(labels.text(f"Flagged '{en}' ({flag}): " + ", ".join(parts) + ".",
+                                   f"「{ja}」（{flag}）：" + "、".join(parts) + "。", lang))
+    return out
+
+
+def unflagged_jumps(frame: pd.DataFrame, value_col: str = "value", threshold: float = JUMP) -> pd.DataFrame:
+    """Year-on-year changes larger than ``threshold`` (relative) between consecutive years that the OECD does
+    not flag as a break: entity, year, change (relative)."""
+    rows = []
+    for code in dict.fromkeys(frame["entity"]):
+        f = frame[frame["entity"] == code].sort_values("year")
+        prev = f[value_col].shift(1)
+        change = f[value_col] / prev - 1.0
+        hit = f[(change.abs() > threshold) & ~f["break"]]
+        for y, c in zip(hit["year"], change[hit.index]):
+            rows.append({"entity": code, "year": int(y), "change": float(c)})
+    return pd.DataFrame(rows, columns=["entity", "year", "change"])
+
+
+def coverage_text(frame: pd.DataFrame, lang: str = "ja") -> str:
+    """What figure 1 shows, generated from ``index_frame`` output: the economies and years drawn, series that
+    start late, end early or have gaps, the OECD flags of the drawn points and large unflagged jumps."""
+    labels.check_lang(lang)
+    start, end = int(frame["year"].min()), int(frame["year"].max())
+    codes = list(dict.fromkeys(frame["entity"]))
+    key = str(frame["indicator"].iloc[0])
+    out = [labels.text(f"This run draws {len(codes)} economies ({_names(codes, lang)}), {start}-{end}, series "
+                       f"{key}.",
+                       f"この実行の図は{len(codes)}か国・地域（{_names(codes, lang)}）、{start}-{end}年、系列 {key}。",
+                       lang)]
+    ends = series_ends(frame)
+    short = ends[ends["last"] < end]
+    if len(short):
+        out.append(labels.text(
+            "Series ending before " + str(end) + " in this edition (not extended): "
+            + ", ".join(f"{labels.area_name(r.entity, lang)} ({r.last})" for r in short.itertuples()) + ".",
+            f"本版で{end}年より前に終わる系列（延長しない）：" + "、".join(
+                f"{labels.area_name(r.entity, lang)}（{r.last}年）" for r in short.itertuples()) + "。", lang))
+    late = ends[ends["first"] > start]
+    if len(late):
+        out.append(labels.text(
+            "Series starting after " + str(start) + ": "
+            + ", ".join(f"{labels.area_name(r.entity, lang)} ({r.first})" for r in late.itertuples()) + ".",
+            f"{start}年より後に始まる系列：" + "、".join(
+                f"{labels.area_name(r.entity, lang)}（{r.first}年）" for r in late.itertuples()) + "。", lang))
+    gaps = ends[ends["gaps"].map(len) > 0]
+    if len(gaps):
+        out.append(labels.text(
+            "Missing years (line broken, not interpolated): "
+            + ", ".join(f"{labels.area_name(r.entity, lang)} ({year_ranges(r.gaps)})" for r in gaps.itertuples())
+            + ".",
+            "欠測年（補間せず線を切る）：" + "、".join(
+                f"{labels.area_name(r.entity, lang)}（{year_ranges(r.gaps)}年）" for r in gaps.itertuples()) + "。",
+            lang))
+    out += flags_text(frame, lang)
+    jumps = unflagged_jumps(frame)
+    if len(jumps):
+        out.append(labels.text(
+            f"Changes of more than {JUMP:.0%} in one year that the OECD does not flag as a break (drawn as "
+            "published): " + ", ".join(f"{labels.area_name(r.entity, lang)} {r.year} ({r.change:+.0%})"
+                                       for r in jumps.itertuples()) + ".",
+            f"OECDが系列の断層としていない1年で{JUMP:.0%}超の変化（公表値のまま描画）：" + "、".join(
+                f"{labels.area_name(r.entity, lang)} {r.year}年（{r.change:+.0%}）" for r in jumps.itertuples())
+            + "。", lang))
+    return "\n\n".join(out)

@@ -73,3 +73,27 @@ def check_year_range(params: dict[str, Any], default_start: int, lo: int, hi: in
     if start > end:
         raise ParameterError("start_year", start, f"after end_year={end}")
     return start, end
+
+
+# ---------------------------------------------------------------- empty lists: one rule for every notebook
+# An empty list or dict never means "nothing". It is the automatic choice, and it is written [] / {} rather than
+# None so that a runner override keeps the default's type:
+#   - a selection (countries, institutions, institution_types, estimators, metrics, series): every item the data
+#     allow for the other parameters (aggregates such as OECD or EU27_2020 are never added automatically);
+#   - an exclusion (exclude, drop_countries): nothing left out;
+#   - a year map (years in figure 6): each series' latest year.
+# The executed notebook prints what the automatic choice resolved to.
+EMPTY_RULE = ("[] means the automatic choice: every item with data for the other parameters "
+              "(aggregates are not added automatically)")
+
+
+def is_auto(value: Any) -> bool:
+    """True for the automatic choice: an empty list, tuple or dict (see ``EMPTY_RULE``)."""
+    return isinstance(value, (list, tuple, dict)) and len(value) == 0
+
+
+def auto_areas(have: Iterable[str]) -> list[str]:
+    """The automatic country selection among the area codes ``have``: every economy, aggregates left out."""
+    from ..labels import AGGREGATES, AREAS
+
+    return sorted(c for c in set(have) if c in AREAS and c not in AGGREGATES)

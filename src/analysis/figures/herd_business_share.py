@@ -66,7 +66,15 @@ def _common(params: dict[str, Any]) -> None:
 
 def validate_snapshot_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) -> None:
     """Check figure-3 parameters (``year, countries, sort_by, price_basis, fallback_latest, lang, output_dir``;
-    missing ones take the defaults) and raise ``ParameterError`` on the first bad one."""
+    missing ones take the defaults) and raise ``ParameterError`` on the first bad one.
+
+    ``countries=[]`` is the automatic choice (``common.EMPTY_RULE``): every economy with a business-share value in
+    ``year`` (with ``fallback_latest``, in or before ``year``); aggregates such as OECD are not added."""
+    snapshot_countries(params, tidy)
+
+
+def snapshot_countries(params: dict[str, Any], tidy: pd.DataFrame | None = None) -> list[str]:
+    """The validated figure-3 country list (``[]`` resolved as ``validate_snapshot_params`` says)."""
     check_keys(params, SNAPSHOT_PARAMS)
     _common(params)
     sort_by = params.get("sort_by", "share")
@@ -81,7 +89,10 @@ def validate_snapshot_params(params: dict[str, Any], tidy: pd.DataFrame | None =
     year = check_int("year", params.get("year", DEFAULT_YEAR))
     tidy = _tidy(tidy)
     share = tidy[tidy["indicator"] == SHARE_KEY]
-    countries = check_countries(params.get("countries", SNAPSHOT_COUNTRIES), share["entity"], SHARE_KEY)
+    in_year = share["year"] <= year if fallback else share["year"] == year
+    countries = check_countries(params.get("countries", SNAPSHOT_COUNTRIES), share["entity"], SHARE_KEY,
+                                auto=share.loc[in_year, "entity"],
+                                why=f" {'in or before' if fallback else 'in'} year {year}")
     share = share[share["entity"].isin(countries)]
     herd = tidy[(tidy["indicator"] == herd_key(price)) & tidy["entity"].isin(countries)]
     both = pd.concat([share, herd])
@@ -94,15 +105,30 @@ def validate_snapshot_params(params: dict[str, Any], tidy: pd.DataFrame | None =
         raise ParameterError("year", year, f"no HERD or business-share value for {', '.join(countries)} in this "
                              "year (set fallback_latest=True to use each economy's latest earlier year)",
                              sorted(both["year"].astype(int).unique()))
+    return countries
 
 
 def validate_trend_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) -> None:
-    """Check figure-4 parameters (``countries, start_year, end_year (None = latest), lang, output_dir``)."""
+    """Check figure-4 parameters (``countries, start_year, end_year (None = latest), lang, output_dir``).
+
+    ``countries=[]`` is the automatic choice (``common.EMPTY_RULE``): every economy with a business-share value
+    between ``start_year`` and ``end_year``; aggregates are not added."""
+    trend_countries(params, tidy)
+
+
+def trend_countries(params: dict[str, Any], tidy: pd.DataFrame | None = None) -> list[str]:
+    """The validated figure-4 country list (``[]`` resolved as ``validate_trend_params`` says)."""
     check_keys(params, TREND_PARAMS)
     _common(params)
     tidy = _tidy(tidy)
     share = tidy[tidy["indicator"] == SHARE_KEY]
-    countries = check_countries(params.get("countries", TREND_COUNTRIES), share["entity"], SHARE_KEY)
+    start_raw = check_int("start_year", params.get("start_year", DEFAULT_TREND_START))
+    end_raw = params.get("end_year")
+    window = share["year"] >= start_raw
+    if end_raw is not None:
+        window &= share["year"] <= check_int("end_year", end_raw)
+    countries = check_countries(params.get("countries", TREND_COUNTRIES), share["entity"], SHARE_KEY,
+                                auto=share.loc[window, "entity"], why=f" from {start_raw} to {end_raw or 'latest'}")
     share = share[share["entity"].isin(countries)]
     lo, hi = int(share["year"].min()), int(share["year"].max())
     start, end = check_year_range(params, DEFAULT_TREND_START, lo, hi, countries)
@@ -112,6 +138,7 @@ def validate_trend_params(params: dict[str, Any], tidy: pd.DataFrame | None = No
         c = empty[0]
         raise ParameterError("countries", c, f"no value in {start}-{end}; {c} has data for "
                              f"{year_ranges(share.loc[share['entity'] == c, 'year'])}")
+    return countries
 
 
 def validate_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) -> None:
@@ -159,7 +186,7 @@ def snapshot_frame(tidy: pd.DataFrame, year: int = DEFAULT_YEAR, countries: list
     share_indicator, herd_indicator. Missing values stay NaN; rows without the sort value go last.
     """
     countries = list(SNAPSHOT_COUNTRIES if countries is None else countries)
-    validate_snapshot_params({"year": year, "countries": countries, "sort_by": sort_by,
+    countries = snapshot_countries({"year": year, "countries": countries, "sort_by": sort_by,
                               "price_basis": price_basis, "fallback_latest": fallback_latest}, tidy)
     hkey = herd_key(price_basis)
     share = _pick(tidy[tidy["indicator"] == SHARE_KEY], countries, year, fallback_latest)
@@ -309,7 +336,7 @@ def trend_frame(tidy: pd.DataFrame, countries: list[str] | None = None, start_ye
     (observed / gap / before_first / after_last), indicator.
     """
     countries = list(TREND_COUNTRIES if countries is None else countries)
-    validate_trend_params({"countries": countries, "start_year": start_year, "end_year": end_year}, tidy)
+    countries = trend_countries({"countries": countries, "start_year": start_year, "end_year": end_year}, tidy)
     sub = msti.select(tidy, "H_FB", "PT_HERD", countries=countries)
     end = int(sub["year"].max()) if end_year is None else int(end_year)
     out = complete_grid(sub[(sub["year"] >= start_year) & (sub["year"] <= end)], countries, start_year, end)
@@ -391,3 +418,75 @@ def make_trend(tidy: pd.DataFrame, countries: list[str] | None = None, start_yea
     stem = STEM_TREND if lang == "ja" else f"{STEM_TREND}_{lang}"
     saved = plotting.save(fig, frame, outdir, stem)
     return {"data": frame, "figure": fig, "note": trend_note(frame, lang), "paths": saved}
+
+
+# ---------------------------------------------------------------- text generated from the data drawn
+def snapshot_text(frame: pd.DataFrame, year: int, lang: str = "ja") -> str:
+    """What figure 3 shows, from ``snapshot_frame`` output: economies, missing or earlier-year values, flags."""
+    from .business_researchers import _names
+
+    labels.check_lang(lang)
+    codes = list(frame["entity"])
+    out = [labels.text(f"This run shows {len(codes)} economies for {year}: {_names(codes, lang)}.",
+                       f"この実行は{year}年の{len(codes)}か国・地域：{_names(codes, lang)}。", lang)]
+    for what, en, ja in (("share", "business-financed share", "企業負担割合"), ("herd", "HERD", "HERD")):
+        miss = frame.loc[frame[f"{what}_status"] == "missing", "entity"]
+        if len(miss):
+            out.append(labels.text(f"No {en} value for {year} (shown as no data): {_names(miss, lang)}.",
+                                   f"{year}年の{ja}の値なし（データなしと表示）：{_names(miss, lang)}。", lang))
+        fb = frame[frame[f"{what}_status"] == "fallback"]
+        if len(fb):
+            out.append(labels.text(
+                f"{en} from an earlier year: " + ", ".join(
+                    f"{labels.area_name(r.entity, lang)} ({getattr(r, what + '_year')})" for r in fb.itertuples()) + ".",
+                f"{ja}を以前の年で表示：" + "、".join(
+                    f"{labels.area_name(r.entity, lang)}（{getattr(r, what + '_year')}年）" for r in fb.itertuples())
+                + "。", lang))
+    for flag, (en, ja) in (("D", ("definition differs", "定義が異なる")), ("E", ("estimate", "推計値")),
+                           ("P", ("provisional", "暫定値")), ("B", ("break in series", "系列の断層"))):
+        hit = frame.loc[frame["share_flags"].fillna("").str.contains(flag, regex=False), "entity"]
+        if len(hit):
+            out.append(labels.text(f"Share flagged '{en}' ({flag}): {_names(hit, lang)}.",
+                                   f"企業負担割合に「{ja}」（{flag}）：{_names(hit, lang)}。", lang))
+    shown = frame[frame["share"].notna()]
+    if len(shown):
+        exact = ", ".join(f"{labels.area_name(r.entity, lang)} {r.share:g}" for r in shown.itertuples())
+        out.append(labels.text(f"Shares as held in the file (%, bars show one decimal): {exact}.",
+                               f"ファイル上の割合（％、棒は小数1桁で表示）：{exact}。", lang))
+    return "\n\n".join(out)
+
+
+def trend_text(frame: pd.DataFrame, lang: str = "ja") -> str:
+    """What figure 4 shows, from ``trend_frame`` output: economies and years, series that end early or have
+    gaps, each break with the values either side, and the OECD flags of the drawn points."""
+    from .business_researchers import _names, flags_text, series_ends
+
+    labels.check_lang(lang)
+    start, end = int(frame["year"].min()), int(frame["year"].max())
+    codes = list(dict.fromkeys(frame["entity"]))
+    out = [labels.text(f"This run draws {len(codes)} economies ({_names(codes, lang)}), {start}-{end}.",
+                       f"この実行の図は{len(codes)}か国・地域（{_names(codes, lang)}）、{start}-{end}年。", lang)]
+    ends = series_ends(frame.rename(columns={"share": "value"}))
+    short = ends[ends["last"] < end]
+    if len(short):
+        out.append(labels.text("Series ending before " + str(end) + " (not extended): " + ", ".join(
+            f"{labels.area_name(r.entity, lang)} ({r.last})" for r in short.itertuples()) + ".",
+            f"{end}年より前に終わる系列（延長しない）：" + "、".join(
+                f"{labels.area_name(r.entity, lang)}（{r.last}年）" for r in short.itertuples()) + "。", lang))
+    gaps = ends[ends["gaps"].map(len) > 0]
+    if len(gaps):
+        out.append(labels.text("Missing years (line broken): " + ", ".join(
+            f"{labels.area_name(r.entity, lang)} ({year_ranges(r.gaps)})" for r in gaps.itertuples()) + ".",
+            "欠測年（線を切る）：" + "、".join(
+                f"{labels.area_name(r.entity, lang)}（{year_ranges(r.gaps)}年）" for r in gaps.itertuples()) + "。",
+            lang))
+    breaks = []
+    for r in frame[frame["break"] & frame["share"].notna()].itertuples():
+        prev = frame[(frame["entity"] == r.entity) & (frame["year"] == r.year - 1)]["share"]
+        before = (f"{float(prev.iloc[0]):.1f} % → " if len(prev) and pd.notna(prev.iloc[0]) else "")
+        breaks.append(f"{labels.area_name(r.entity, lang)} {r.year} ({before}{r.share:.1f} %)")
+    if breaks:
+        out.append(labels.text("Breaks in series (B; not comparable with earlier years): " + ", ".join(breaks) + ".",
+                               "系列の断層（B、以前の年と比較不可）：" + "、".join(breaks) + "。", lang))
+    out += [t for t in flags_text(frame.rename(columns={"share": "value"}), lang) if "(B)" not in t and "（B）" not in t]
+    return "\n\n".join(out)

@@ -191,11 +191,16 @@ def _check_common(params: dict[str, Any], fig: int, extra: Iterable[str] = ()) -
 
 
 def check_institution_types(value: Any) -> list[str]:
-    """A non-empty list of distinct institution types out of national/public/private/total."""
+    """Distinct institution types out of national/public/private/total.
+
+    ``[]`` is the automatic choice (``common.EMPTY_RULE``): every type.
+    """
     choices = list(INSTITUTION_TYPES)
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
-        raise ParameterError("institution_types", value, "must be a non-empty list, e.g. ['national', 'total']",
-                             choices)
+    if isinstance(value, (list, tuple)) and not value:
+        return choices
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ParameterError("institution_types", value, "must be a list, e.g. ['national', 'total'] ([] = every "
+                             "type)", choices)
     out: list[str] = []
     for v in value:
         if v not in INSTITUTION_TYPES:

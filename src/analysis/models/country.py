@@ -81,27 +81,31 @@ SPECS: tuple[Spec, ...] = (
 
 
 # ---- parameters ---------------------------------------------------------------------------------------------
-DEFAULTS: dict[str, Any] = {"years": None, "countries": None, "exclude": [], "drop_breaks": False, "lags": 0,
+# [] is the automatic choice (the project's rule for empty lists, figures.common.EMPTY_RULE): every year with
+# data, every economy, nothing excluded; None is accepted as the older spelling of the same choice.
+DEFAULTS: dict[str, Any] = {"years": [], "countries": [], "exclude": [], "drop_breaks": False, "lags": 0,
                             "lang": "ja", "bootstrap_reps": DEFAULT_REPS, "output_dir": ""}
 
 
 def validate_params(params: dict) -> None:
     """Reject bad notebook parameters before any data is read; raises ``ParameterError`` naming the choices.
 
-    ``years``: None or [first, last] within 1981-2024 (MSTI); ``countries``: None (all economies, aggregates
-    OECD and EU27_2020 excluded) or a list of ISO3 codes; ``exclude``: ISO3 codes to leave out; ``drop_breaks``:
-    bool; ``lags``: 0-3 (years by which C1/C2 regressors are lagged; C3 is registered with a one-year lag);
-    ``lang``: ja/en; ``bootstrap_reps``: integer >= 99.
+    ``years``: [] (every year with data) or [first, last] within 1981-2024 (MSTI); ``countries``: [] (every
+    economy, aggregates OECD and EU27_2020 left out) or a list of ISO3 codes; ``exclude``: ISO3 codes to leave out
+    ([] = none); ``drop_breaks``: bool; ``lags``: 0-3 (years by which C1/C2 regressors are lagged; C3 is registered
+    with a one-year lag); ``lang``: ja/en; ``bootstrap_reps``: integer >= 99. Empty lists follow the project's
+    rule (``figures.common.EMPTY_RULE``: [] is the automatic choice); None is the same as [] for years and
+    countries.
     """
     unknown = sorted(set(params) - set(DEFAULTS))
     if unknown:
         raise ParameterError("params", unknown, "unknown parameter(s)", sorted(DEFAULTS))
     p = {**DEFAULTS, **params}
     years = p["years"]
-    if years is not None:
+    if years is not None and not (isinstance(years, (list, tuple)) and len(years) == 0):
         if (not isinstance(years, (list, tuple)) or len(years) != 2
                 or not all(isinstance(y, (int, np.integer)) and not isinstance(y, bool) for y in years)):
-            raise ParameterError("years", years, "give [first, last] as two integers, or None for all years")
+            raise ParameterError("years", years, "give [first, last] as two integers, or [] for every year with data")
         lo, hi = int(years[0]), int(years[1])
         if lo > hi:
             raise ParameterError("years", years, "first year is after the last year")
@@ -112,7 +116,8 @@ def validate_params(params: dict) -> None:
         if val is None and name == "countries":
             continue
         if isinstance(val, str) or not isinstance(val, (list, tuple)):
-            raise ParameterError(name, val, "give a list of ISO3 codes", COUNTRIES)
+            raise ParameterError(name, val, "give a list of ISO3 codes ([] = every economy)" if name == "countries"
+                                 else "give a list of ISO3 codes ([] = none)", COUNTRIES)
         bad = [c for c in val if c not in COUNTRIES]
         if bad:
             raise ParameterError(name, bad, "unknown economy (aggregates OECD and EU27_2020 are not allowed)",
@@ -473,13 +478,39 @@ def plot_coefficients(table: pd.DataFrame, lang: str = "ja"):
     return fig, data
 
 
-def plot_japan(japan: pd.DataFrame, lang: str = "ja"):
-    """Japan's actual vs fitted outcome over time in each main model; break years marked."""
+def japan_absence(params: dict | None, lang: str = "ja") -> str:
+    """Why a selection has no fitted path for Japan (excluded, not selected, or no data in the samples)."""
+    p = {**DEFAULTS, **(params or {})}
+    if "JPN" in p["exclude"]:
+        return labels.text(f"Japan is excluded in this run (exclude={list(p['exclude'])}), so there is no "
+                           "Japanese path to show.",
+                           f"この実行では日本を除外している（exclude={list(p['exclude'])}）ため、日本の推移は示せない。", lang)
+    if p["countries"] and "JPN" not in p["countries"]:
+        return labels.text("Japan is not among the selected economies (countries), so there is no Japanese path "
+                           "to show.", "日本は選択した国（countries）に含まれないため、日本の推移は示せない。", lang)
+    return labels.text("Japan has no observation in the estimation samples of this selection.",
+                       "この選択の推定サンプルには日本の観測値がない。", lang)
+
+
+def plot_japan(japan: pd.DataFrame, lang: str = "ja", params: dict | None = None):
+    """Japan's actual vs fitted outcome over time in each main model; break years marked.
+
+    Without Japanese rows (Japan excluded or not selected) the figure says why instead of drawing axes;
+    ``params`` are the run's parameters, used for that message.
+    """
     import matplotlib.pyplot as plt
 
     from .. import plotting
 
     models = list(dict.fromkeys(japan["model"]))
+    if not models:
+        fig, ax = plt.subplots(figsize=(9, 2.4))
+        ax.axis("off")
+        ax.text(0.5, 0.5, japan_absence(params, lang), ha="center", va="center", fontsize=13, wrap=True,
+                transform=ax.transAxes)
+        fig.suptitle(labels.text("Japan: actual and fitted (two-way FE)", "日本：実績値と予測値（二方向固定効果）",
+                                 lang), fontsize=15)
+        return fig, japan
     fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 4.6), squeeze=False)
     for ax, m in zip(axes[0], models):
         spec = next(s for s in SPECS if s.name == m)
@@ -500,3 +531,70 @@ def plot_japan(japan: pd.DataFrame, lang: str = "ja"):
     plotting.add_note(fig, labels.text("Source: OECD MSTI; PWT 10.01 (TFP).", "出典：OECD MSTI、PWT 10.01（TFP）。",
                                        lang), 100)
     return fig, japan
+
+
+# ---- text generated from the data used (printed by the notebook instead of fixed prose) ---------------------
+def japan_text(res: CountryResults, lang: str = "ja") -> str:
+    """Japan's break years and last year in each main model, or why the run has no Japanese path."""
+    jp = res.japan
+    if jp.empty:
+        return japan_absence(res.params, lang)
+    lines = []
+    br = sorted({int(y) for y in jp.loc[jp["has_break"].astype(bool), "year"]})
+    lines.append(labels.text(
+        "Years in which a value Japan contributes carries the OECD break flag (crosses): "
+        + (", ".join(map(str, br)) if br else "none") + ".",
+        "日本の値にOECDの系列断絶フラグが付く年（×印）：" + ("、".join(map(str, br)) if br else "なし") + "。", lang))
+    last = jp.sort_values("year").groupby("model", sort=False).tail(1).set_index("model")
+    lines.append(labels.text("Japan's last year in each model: actual, fitted and residual (the residual averages "
+                             "zero by the country effect)",
+                             "各モデルでの日本の最終年：実績値・予測値・残差（残差は国効果により平均ゼロ）", lang))
+    lines.append(last[["outcome", "year", "actual", "fitted", "residual", "has_break"]].round(5).to_string())
+    return "\n".join(lines)
+
+
+def coverage_text(res: CountryResults, lang: str = "ja") -> str:
+    """Markdown bullets on the samples actually used: economies (clusters) and years per main model, series
+    that end early, China's presence and PWT's last TFP year; computed from ``res.frames``."""
+    out = []
+    frames = {name: mf for name, mf in res.frames.items()}
+    ns = {name: int(mf.data["entity"].nunique()) for name, mf in frames.items()}
+    lo, hi = min(ns.values()), max(ns.values())
+    n_txt = str(lo) if lo == hi else f"{lo}-{hi}"
+    out.append(labels.text(
+        f"- **Clusters.** {n_txt} economies in the main models ("
+        + "; ".join(f"{n}: {ns[n]}" for n in ns) + "). CR1 t-tests can over-reject with few clusters of unequal "
+        "size; the wild-cluster bootstrap row is the check. Where the CR1 and bootstrap p-values disagree, treat "
+        "the result as fragile.",
+        f"- **クラスター数.** 主モデルの国・地域数は{n_txt}（" + "、".join(f"{n}：{ns[n]}" for n in ns)
+        + "）。クラスターが少なく大きさが不揃いだとCR1のt検定は過剰に棄却しうる。ワイルド・クラスター・ブートストラップの行で"
+        "確認し、両者のp値が食い違う結果は頑健でないとみなす。", lang))
+    for name, mf in frames.items():
+        d = mf.data
+        last = d.groupby("entity")["year"].max()
+        end, start = int(last.max()), int(d["year"].min())
+        early = last[last < end - 2].sort_values()  # more than two years short of the sample's last year
+        detail = (labels.text("series ending early (nothing filled in): ", "早く終わる系列（補完せず）：", lang)
+                  + ", ".join(f"{labels.area_name(c, lang)} ({int(y)})" for c, y in early.items())
+                  if len(early) else labels.text("no economy's series ends more than two years early",
+                                                 "2年超早く終わる系列なし", lang))
+        out.append(labels.text(f"- **{name}**: {ns[name]} economies, {start}-{end}; {detail}.",
+                               f"- **{name}**：{ns[name]}か国・地域、{start}-{end}年；{detail}。", lang))
+    c3 = next((mf for n, mf in frames.items() if n.startswith("C3")), None)
+    if c3 is not None:
+        out.append(labels.text(f"- **TFP.** The C3 sample ends in {int(c3.data['year'].max())} (growth needs the previous year's "
+                               "PWT rtfpna; no later value is filled in).",
+                               f"- **TFP.** C3のサンプルは{int(c3.data['year'].max())}年まで（以降は補完しない）。",
+                               lang))
+    china = [n for n, mf in frames.items() if "CHN" in set(mf.data["entity"])]
+    if china:
+        br = sorted({int(y) for mf in frames.values() for y in
+                     mf.data.loc[(mf.data["entity"] == "CHN") & mf.data["has_break"], "year"]})
+        out.append(labels.text(
+            f"- **China** is in {len(china)} of {len(frames)} main samples; its values carry the break flag in "
+            f"{', '.join(map(str, br)) or 'no year'}. The rows without China show how much a result leans on it.",
+            f"- **中国**は主モデル{len(frames)}本中{len(china)}本のサンプルに含まれ、系列断絶フラグの年は"
+            f"{'、'.join(map(str, br)) or 'なし'}。中国を除いた行で結果の依存度を確認できる。", lang))
+    else:
+        out.append(labels.text("- **China** is not in this selection.", "- **中国**はこの選択に含まれない。", lang))
+    return "\n".join(out)

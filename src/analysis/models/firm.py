@@ -52,21 +52,32 @@ def _check_years(params: dict, earliest: int, why: str = "") -> None:
 
 
 def validate_params(params: dict) -> None:
-    """Parameters of ``h2_firm_absorptive_capacity``; raises ``ParameterError`` naming the bad one."""
+    """Parameters of ``h2_firm_absorptive_capacity``; raises ``ParameterError`` naming the bad one.
+
+    ``estimators=[]`` is the automatic choice (the project's rule for empty lists, ``figures.common.EMPTY_RULE``):
+    every estimator, which includes the registered headline ``pooled_poisson``.
+    """
     p = {**H2_DEFAULTS, **params}
     _check_years(p, FIRST_YEAR)
-    est = p["estimators"]
-    if isinstance(est, str) or not isinstance(est, (list, tuple)) or not est:
-        raise ParameterError("estimators", est, "must be a non-empty list", count_panel.ESTIMATORS)
+    resolve_estimators(p["estimators"])
+    if p["clustering"] not in CLUSTERING:
+        raise ParameterError("clustering", p["clustering"], "unknown clustering", CLUSTERING)
+    labels.check_lang(p["lang"])
+
+
+def resolve_estimators(est) -> list[str]:
+    """The validated ``estimators`` list; ``[]`` (the automatic choice) is every estimator."""
+    if isinstance(est, (list, tuple)) and not est:
+        return list(count_panel.ESTIMATORS)
+    if isinstance(est, str) or not isinstance(est, (list, tuple)):
+        raise ParameterError("estimators", est, "must be a list ([] = every estimator)", count_panel.ESTIMATORS)
     for e in est:
         if e not in count_panel.ESTIMATORS:
             raise ParameterError("estimators", e, "unknown estimator", count_panel.ESTIMATORS)
     if "pooled_poisson" not in est:
         raise ParameterError("estimators", est, "must include the registered headline estimator 'pooled_poisson'",
                              count_panel.ESTIMATORS)
-    if p["clustering"] not in CLUSTERING:
-        raise ParameterError("clustering", p["clustering"], "unknown clustering", CLUSTERING)
-    labels.check_lang(p["lang"])
+    return list(est)
 
 
 def validate_replication_params(params: dict) -> None:
@@ -271,6 +282,7 @@ def estimate(panel: pd.DataFrame, params: dict | None = None) -> tuple[pd.DataFr
     """
     p = {**H2_DEFAULTS, **(params or {})}
     validate_params(p)
+    p["estimators"] = resolve_estimators(p["estimators"])
     cluster = p["clustering"] == "firm"
     y0, y1 = p["start_year"], p["end_year"]
     rows: list[dict] = []

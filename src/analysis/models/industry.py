@@ -56,7 +56,8 @@ CARRYING = "rdint_l1:dist_l1"
 def validate_params(params: dict) -> None:
     """Reject bad notebook parameters before a kernel starts (``ParameterError`` names the parameter).
 
-    Known keys: ``countries`` (list of panel country codes), ``drop_countries`` (list), ``start_year`` /
+    Known keys: ``countries`` (list of panel country codes; ``[]``, the automatic choice of the project's rule for
+    empty lists, ``figures.common.EMPTY_RULE``, is all 10), ``drop_countries`` (list; ``[]`` drops none), ``start_year`` /
     ``end_year`` (1980-2005), ``estimator`` (``ols_twfe``), ``elasticities`` (a key of ``ELASTICITIES``), ``intensity`` (``rdk_output`` or
     ``drdk``), ``rd_lag`` (1 or 2), ``cluster`` (``id`` or ``country``), ``weights``, ``reps`` (>= 99),
     ``seed`` (int >= 0), ``lang`` (ja/en), ``output_dir`` (str). Unknown keys are ignored (papermill adds its own).
@@ -70,7 +71,7 @@ def validate_params(params: dict) -> None:
                 if c not in COUNTRIES:
                     raise ParameterError(key, c, "unknown country code (Germany is GER in this panel)", COUNTRIES)
     if "countries" in params:
-        kept = [c for c in params["countries"] if c not in params.get("drop_countries", [])]
+        kept = [c for c in (params["countries"] or COUNTRIES) if c not in params.get("drop_countries", [])]
         if len(kept) < 2:
             raise ParameterError("countries", params["countries"],
                                  "need at least 2 countries after drop_countries (a frontier needs a comparison)",
