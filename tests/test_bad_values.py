@@ -133,15 +133,14 @@ def test_user_file_is_read_through_the_declared_inputs(tmp_path, monkeypatch):
     path = user_csv(tmp_path, "joint_research_private_count,2022,30000,件,X,primary,")
     log = tmp_path / "reads.jsonl"
     monkeypatch.setenv(inputs.ENV_READ_LOG, str(log))
-    spec = {"notebook": "fig02_joint_research", "processed": ["japan"], "package": [japan.SERIES_FILE]}
+    spec = {"notebook": "fig02_joint_research", "processed": ["japan"]}
     monkeypatch.setenv(inputs.ENV_DECLARED, json.dumps(spec))
     with pytest.raises(inputs.UndeclaredInputError, match="user_file"):
         jc.read_user_file(path)
     monkeypatch.setenv(inputs.ENV_DECLARED, json.dumps({**spec, "file_params": {"user_file": str(path)}}))
     assert len(jc.read_user_file(path)) == 1
     reads = [{k: r[k] for k in ("kind", "name")} for r in map(json.loads, log.read_text(encoding="utf-8").splitlines())]
-    assert {"kind": "file", "name": "user_file"} in reads
-    assert {"kind": "package", "name": japan.SERIES_FILE} in reads
+    assert reads == [{"kind": "file", "name": "user_file"}]
 
 
 # ------------------------------------------------------------------ raw data: refresh, stray files

@@ -58,7 +58,9 @@ from ..schema import latest_year, read_csv_strings, tidy, to_numeric
 SOURCE = "japan"
 COLUMNS = ["series", "year", "value", "unit", "source_id", "reliability", "note"]
 REQUIRED = ["series", "year", "value", "unit", "source_id", "reliability"]
-SERIES_FILE = "sources/japan_series.toml"  # package data (analysis.inputs.package)
+# The loader's own declarations (relative to src/analysis/), part of this module like UNITS: read directly, not
+# through analysis.inputs, because the build and every user-file check need them whatever a notebook declares.
+SERIES_FILE = "sources/japan_series.toml"
 
 # Reliability grades (SOURCE.md "Conventions"), best first. ``best`` prefers earlier grades: the issuing
 # body's own text, then verbatim copies of it, then other official bodies' tables built from the survey,
@@ -191,8 +193,8 @@ class SeriesSpec:
 
 
 def series_specs() -> dict[str, SeriesSpec]:
-    """Every declared series (name -> spec), read from ``japan_series.toml`` through ``inputs.package``."""
-    return _parse_specs(inputs.package(SERIES_FILE))
+    """Every declared series (name -> spec), from ``japan_series.toml`` (parsed once per process)."""
+    return _parse_specs(inputs.PACKAGE_DIR / SERIES_FILE)
 
 
 @functools.lru_cache(maxsize=4)
