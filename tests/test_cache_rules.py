@@ -172,3 +172,14 @@ def test_a_malformed_spec_names_the_notebook_and_key(tmp_path):
     path.write_text('[fig_x]\nkind = "figure"\noutputs = "figures/fig_x"\nprocessed = "japan"\n')
     with pytest.raises(DataFileError, match="processed must be a list"):
         specs.load_specs(path)
+
+
+def test_a_data_file_that_is_part_of_a_module_counts_as_its_code(scratch):
+    """sources/japan_series.toml is read by sources/japan.py itself: editing it rebuilds the data and re-runs
+    the notebooks that import the module, like an edit of the module would."""
+    before, data_before = _keys(), cache.data_key().digest
+    _edit(codegraph.PACKAGE_DIR / "sources" / "japan_series.toml", new="\n# edited\n")
+    assert cache.data_key().digest != data_before
+    importers = sorted(n for n, p in specs.discover().items()
+                       if "analysis.sources.japan" in cache.code_modules(specs.load_notebook(p)))
+    assert importers and _changed(before) == importers

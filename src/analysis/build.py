@@ -17,19 +17,7 @@ import pandas as pd
 
 from . import io, manifest, paths
 from .schema import validate_tidy
-
-# source folder -> module in analysis.sources. A module may define ``panels(tidy) -> {name: frame}``.
-SOURCE_MODULES: dict[str, str] = {
-    "oecd_msti": "analysis.sources.msti",
-    "pwt": "analysis.sources.pwt",
-    "worldbank_wdi": "analysis.sources.wdi",
-    "ncses_sei": "analysis.sources.ncses_sei",
-    "cincera1997": "analysis.sources.cincera",
-    "ehs2013_rdspillovers": "analysis.sources.ehs",
-    "japan": "analysis.sources.japan",
-    "ncses_autm": "analysis.sources.ncses_autm",
-}
-
+from .sources import SOURCE_MODULES
 
 def register(source: str, module: str) -> None:
     """Add a source module to the build (used by modules that are optional)."""

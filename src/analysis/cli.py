@@ -5,17 +5,23 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import build, manifest
 from .errors import SangakuError
+
+# Command modules are imported by the command that needs them: `analysis reproduce` with everything cached
+# should not pay for pandas.
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from . import manifest
+
     rep = manifest.verify()
     print(f"ok: {rep.checked} raw files match {manifest.manifest_path()} ({rep.bytes / 1e6:.1f} MB)")
     return 0
 
 
 def _cmd_manifest(args: argparse.Namespace) -> int:
+    from . import manifest
+
     if args.refresh:
         doc = manifest.refresh()
         print(f"manifest rewritten: {len(doc['files'])} files in {manifest.manifest_path()}")
@@ -29,6 +35,8 @@ def _cmd_manifest(args: argparse.Namespace) -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
+    from . import build
+
     build.build(sources=args.sources or None, progress=lambda m: print(f"[data] {m}", flush=True))
     return 0
 

@@ -8,9 +8,10 @@ import io as _io
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by the writers that need it: cache checks and no-op runs skip it
+    import pandas as pd
 
 
 @contextlib.contextmanager

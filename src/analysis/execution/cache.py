@@ -117,7 +117,7 @@ def notebook_key(nb: Notebook, params: dict[str, Any], ctx: Context) -> Key:
 def data_key(raw: Path | None = None) -> Key:
     """The key of the data build: the manifest entries of the raw files it reads and its code."""
     from .. import manifest
-    from ..build import SOURCE_MODULES
+    from ..sources import SOURCE_MODULES
 
     doc = manifest.load(raw)
     files = {f"raw:{e['path']}": e["sha256"] for e in doc["files"] if e.get("source") in SOURCE_MODULES}

@@ -1,7 +1,8 @@
 """Which ``analysis`` modules a piece of code imports, followed through the package (static, with ``ast``).
 
 The cache keys a notebook on the modules its code cells import and everything those import in turn (including
-imports inside functions, which run when called), plus the ``__init__`` of every package on the way. A module
+imports inside functions, which run when called), plus the ``__init__`` of every package on the way, and the
+data files that are part of a module (``<module>_*.toml`` beside it). A module
 no notebook reaches — the site, the command line — changes no notebook's key.
 """
 
@@ -99,6 +100,19 @@ def closure(roots: Iterable[str], sources: Iterable[str] = (), package_dir: Path
     return dict(sorted(seen.items()))
 
 
+def companions(module_path: Path) -> list[Path]:
+    """Data files that belong to a module's code: ``<module>_*.toml`` beside it (``japan.py`` ->
+    ``japan_series.toml``). The module reads them as part of itself, so they count as its code."""
+    if module_path.name == "__init__.py":
+        return []
+    return sorted(module_path.parent.glob(f"{module_path.stem}_*.toml"))
+
+
 def file_hashes(modules: dict[str, Path]) -> dict[str, str]:
-    """sha256 of each module's file content."""
-    return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in modules.items()}
+    """sha256 of each module's file content, and of each companion data file (``module:file.toml``)."""
+    out = {}
+    for name, path in modules.items():
+        out[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        for data in companions(path):
+            out[f"{name}:{data.name}"] = hashlib.sha256(data.read_bytes()).hexdigest()
+    return out
