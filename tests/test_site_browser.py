@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures as cf
+import csv
+import io
 import contextlib
 import functools
 import http.server
@@ -200,12 +202,27 @@ def check_site(browser: Browser, base: str) -> dict[str, dict]:
     return found
 
 
+def write_verdict_export(rows: list[dict]) -> None:
+    """Write the summary notebook's verdict export (``verdicts.EXPORT_COLUMNS``) into the current output/."""
+    from analysis.models import verdicts
+
+    path = verdicts.export_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=verdicts.EXPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: row.get(c, "") for c in verdicts.EXPORT_COLUMNS})
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def fixture_site(tmp_path_factory) -> Path:
     """Run the fixture pipeline (notebooks -> outputs -> site) in a scratch project."""
     sys.path.insert(0, str(FIXTURES))
     import nbfixtures
-    from analysis import paths, runner
+    from analysis import paths, site as site_mod
+    from analysis.execution import pipeline
 
     root = nbfixtures.make_project(tmp_path_factory.mktemp("site") / "proj", matplotlib=True)
     with pytest.MonkeyPatch.context() as mp:
@@ -213,8 +230,16 @@ def fixture_site(tmp_path_factory) -> Path:
         mp.delenv("SANGAKU_OUTPUT", raising=False)
         mp.syspath_prepend(str(FIXTURES))
         with cf.ThreadPoolExecutor(max_workers=2) as ex:
-            summary = runner.reproduce(data=False, site=True, executor=ex, progress=lambda m: None)
+            summary = pipeline.reproduce(data=False, site=False, executor=ex, progress=lambda m: None)
         assert summary.ok, [r.message for r in summary.failed]
+        # the site's hypothesis table is the summary notebook's export
+        write_verdict_export([{"family": "toy", "hypothesis": nbfixtures.HYP_ID, "headline": "true",
+                               "role": "hypothesis", "model": "m1", "term": "x", "expected sign": "+",
+                               "estimate": "0.5", "std_error": "0.1", "ci_low": "0.3", "ci_high": "0.7",
+                               "p_value": "0.001", "n_obs": "120", "n_clusters": "", "inference": "robust",
+                               "verdict": "supported", "robustness same verdict": "1/1", "notebook": "hyp_toy",
+                               "statement": "toy"}])
+        site_mod.render(progress=lambda m: None)
         site = paths.output_dir() / "site"
     assert (site / "index.html").exists()
     return site
@@ -271,7 +296,7 @@ def test_page_text_is_japanese_and_code_is_collapsed(fixture_site, browser):
     assert heading == "研究開発費の推移（テスト図）"
     assert details and not any(details) and not code_visible
     assert opened is True
-    assert "H_TOY" in verdict and "supported" in verdict
+    assert "H_TOY" in verdict and any(v.startswith("supported") for v in verdict), verdict
 
 
 # Rows as wide as the real exports (long model names, unbreakable terms, intervals, long notebook names).
@@ -283,7 +308,7 @@ WIDE_CSV = (
     "C1,(2) two-way FE with country trends,ols,all,log_berd:log_herd,-0.1199,0.05,-0.009909,0.08979,0.263,1629,181,"
     "cluster(country),hypothesis,not supported\n"
     "R1a,FE Poisson lags 0-4 [cluster(firm)],fe_poisson,all,sum rdexp_l0..l4,0.349,0.27,-0.1755,0.8734,0.192,905,175,"
-    "cluster(firm),replication,\n")
+    "cluster(firm),replication,replication — no verdict\n")
 
 
 @pytest.fixture(scope="module")
@@ -297,9 +322,7 @@ def wide_site(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SANGAKU_ROOT", str(root))
         mp.delenv("SANGAKU_OUTPUT", raising=False)
-        folder = paths.output_dir() / "tables" / "h4_country_absorptive_capacity_long_name"
-        folder.mkdir(parents=True)
-        (folder / "results.csv").write_text(WIDE_CSV, encoding="utf-8")
+        write_verdict_export(list(csv.DictReader(io.StringIO(WIDE_CSV))))
         index = site.render(progress=lambda m: None)
     return index.parent
 
