@@ -63,6 +63,11 @@ def _stop_pool(executor: cf.ProcessPoolExecutor) -> None:
             pass
     for p in procs:
         p.join(timeout=5)
+    # The pool's manager thread closes its wake-up pipe when it sees the workers gone; if the interpreter exits
+    # first, concurrent.futures' atexit hook writes to that pipe as it closes (EBADF traceback). Let it finish.
+    manager = getattr(executor, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(timeout=5)
 
 
 def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | None = None,
