@@ -81,6 +81,7 @@ class WildBootstrap:
     enumerated: bool
     n_obs: int
     n_clusters: int
+    ci_note: str = ""  # why an interval end is infinite or approximate; "" when both ends were found
 
     def __iter__(self):
         """Unpack as ``p_value, ci = wild_cluster_bootstrap(...)``."""
@@ -89,7 +90,8 @@ class WildBootstrap:
     @property
     def inference(self) -> str:
         how = "all sign vectors" if self.enumerated else f"{self.reps} draws, seed {self.seed}"
-        return f"WCR bootstrap-t, {self.weights} weights, {how}, clustered ({self.n_clusters} clusters)"
+        text = f"WCR bootstrap-t, {self.weights} weights, {how}, clustered ({self.n_clusters} clusters)"
+        return f"{text}; {self.ci_note}" if self.ci_note else text
 
 
 def _cluster_codes(data: pd.DataFrame, cluster: str | Sequence, n: int, index: pd.Index | None) -> np.ndarray:
@@ -247,24 +249,60 @@ class _WCR:
         return float(np.mean(tb >= abs(t) * (1 - _TIE_RTOL)))
 
 
-def _invert(w: _WCR, alpha: float, side: int, tol: float) -> float:
-    """Endpoint of {null : p(null) >= alpha} on one side of the estimate, by bracketing and bisection."""
+# Interval search: the bracket doubles its distance from the estimate at most _MAX_DOUBLINGS times, to 2^20 (about
+# a million) standard errors. Further out the restricted scores s0 - null·s1 lose their precision (the draws with
+# equal weights in every cluster have s1 = 0 up to rounding), so an apparent rejection there is an artefact: with
+# few clusters (e.g. 2, or 4 with enumerated Rademacher signs) the test can reject no value at all, and the end is
+# reported as infinite with a note. Bisection stops at _CI_RTOL of the endpoint's scale, when the midpoint is no
+# longer a float strictly between the two ends, or after _MAX_BISECTIONS steps (then the note says so).
+_MAX_DOUBLINGS = 20
+_MAX_BISECTIONS = 200
+_CI_RTOL = 1e-7
+
+
+def _invert(w: _WCR, alpha: float, side: int) -> tuple[float, str]:
+    """Endpoint of {null : p(null) >= alpha} on one side of the estimate, and its status: "" when found,
+    "unbounded" or "not converged".
+
+    Bracketing then bisection. The p-value is a step function of the null, so bisection converges to the step
+    where the test starts to reject. With few clusters the test may reject no value on a side (p never drops
+    below alpha): the endpoint is then infinite and the note says so; it is never a large finite number.
+    """
     inside = w.beta
-    step = max(w.se, 1e-12)
+    step = max(w.se, 1e-12 * max(1.0, abs(w.beta)))
     outside = w.beta + side * step
-    for _ in range(60):
+    for _ in range(_MAX_DOUBLINGS + 1):  # outside goes 1, 2, ..., 2^_MAX_DOUBLINGS standard errors away
         if w.p_value(outside) < alpha:
             break
         inside, outside = outside, w.beta + side * (abs(outside - w.beta) * 2)
     else:
-        return float(side * np.inf)
-    while abs(outside - inside) > tol:
+        return float(side * np.inf), "unbounded"
+    for _ in range(_MAX_BISECTIONS):
         mid = 0.5 * (inside + outside)
+        if mid in (inside, outside):  # no float left between the ends
+            return float(mid), ""
+        if abs(outside - inside) <= _CI_RTOL * max(abs(inside), abs(outside), w.se):
+            return float(mid), ""
         if w.p_value(mid) >= alpha:
             inside = mid
         else:
             outside = mid
-    return float(0.5 * (inside + outside))
+    return float(0.5 * (inside + outside)), "not converged"
+
+
+def _ci_note(low: str, high: str, n_clusters: int) -> str:
+    """One phrase for the interval's ends that were not found ("" when both were)."""
+    sides = {"unbounded": [s for s, st in (("below", low), ("above", high)) if st == "unbounded"],
+             "not converged": [s for s, st in (("below", low), ("above", high)) if st == "not converged"]}
+    out = []
+    if sides["unbounded"]:
+        where = " and ".join(sides["unbounded"])
+        out.append(f"interval unbounded {where}: the test rejects no value within 2^{_MAX_DOUBLINGS} standard "
+                   f"errors ({n_clusters} clusters)")
+    if sides["not converged"]:
+        out.append(f"interval end {' and '.join(sides['not converged'])} approximate: bisection stopped after "
+                   f"{_MAX_BISECTIONS} steps")
+    return "; ".join(out)
 
 
 def wild_cluster_bootstrap(formula_or_design, data: pd.DataFrame, cluster: str | Sequence, term: str, *,
@@ -304,13 +342,16 @@ def wild_cluster_bootstrap(formula_or_design, data: pd.DataFrame, cluster: str |
     w = _WCR(y, x, W, codes, V)
     p = w.p_value(null)
     interval = (float("nan"), float("nan"))
+    ci_note = ""
     if ci:
         alpha = 1 - level
-        tol = 1e-6 * w.se
-        interval = (_invert(w, alpha, -1, tol), _invert(w, alpha, +1, tol))
+        (low, note_low), (high, note_high) = _invert(w, alpha, -1), _invert(w, alpha, +1)
+        interval = (low, high)
+        ci_note = _ci_note(note_low, note_high, w.G)
     return WildBootstrap(term=term, estimate=w.beta, std_error=w.se, t_stat=(w.beta - null) / w.se, null=null,
                          p_value=p, ci=interval, level=level, reps=V.shape[1], weights=weights,
-                         seed=None if enumerated else seed, enumerated=enumerated, n_obs=len(y), n_clusters=G)
+                         seed=None if enumerated else seed, enumerated=enumerated, n_obs=len(y), n_clusters=G,
+                         ci_note=ci_note)
 
 
 def t_pvalue(t: float, df: int) -> float:
