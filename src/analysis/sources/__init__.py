@@ -11,4 +11,7 @@ SOURCE_MODULES: dict[str, str] = {
     "ehs2013_rdspillovers": "analysis.sources.ehs",
     "japan": "analysis.sources.japan",
     "ncses_autm": "analysis.sources.ncses_autm",
+    "ipeds_f2_top5_private": "analysis.sources.ipeds",
+    "t46_extracts_phd_shidairen": "analysis.sources.t46_extracts",
+    "nistep_text_phd_bizres_2": "analysis.sources.nistep_text",
 }
