@@ -65,13 +65,13 @@ def test_every_list_parameter_is_found():
 
 
 @pytest.mark.parametrize("nb, name, defaults, hook", LIST_PARAMS)
-def test_empty_list_is_the_automatic_choice_everywhere(nb, name, defaults, hook, request):
-    if nb.startswith("fig06") and name in ("metrics", "series"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "figures/tech_transfer_us_jp._check_list (another owner's file) still rejects [] instead of "
-            "treating it as 'all'")))
+def test_empty_list_is_the_automatic_choice_everywhere(nb, name, defaults, hook):
     empty = {} if isinstance(defaults[name], dict) else []
     _hook(hook)({**defaults, name: empty})  # accepted: [] is the automatic choice, not an error
+
+
+def fig06_frames():
+    return {name: data.load(name) for name in ("japan", "ncses_autm")}
 
 
 def test_h4_default_containers_keep_the_runner_type():
@@ -94,6 +94,10 @@ def test_automatic_choices_resolve_to_every_item_with_data(msti_tidy):
     have_2021 = sorted(set(share.loc[share["year"] == 2021, "entity"]) - labels.AGGREGATES)
     assert hb.snapshot_countries({"countries": [], "year": 2021}, msti_tidy) == have_2021
     assert japan_collab.check_institution_types([]) == list(japan_collab.INSTITUTION_TYPES)
+    from analysis.figures import tech_transfer_us_jp as fig06
+    assert list(dict.fromkeys(fig06.table(fig06_frames(), metrics=[], series=[])["metric"])) == list(fig06.METRICS)
+    assert list(dict.fromkeys(fig06.table(fig06_frames(), metrics=["startups"], series=[])["series"])) == \
+        list(fig06.all_series())
     assert firm.resolve_estimators([]) == list(count_panel.ESTIMATORS)
     industry.validate_params({"countries": [], "drop_countries": []})
     with pytest.raises(Exception, match="countries"):  # still at least 2 countries after the drop

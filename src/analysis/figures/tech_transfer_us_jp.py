@@ -42,7 +42,7 @@ import pandas as pd
 from .. import data, inputs, labels, plotting
 from ..errors import DataFileError, ParameterError
 from ..sources import japan as japan_src
-from .common import check_int, check_keys, relative, resolve_output_dir
+from .common import EMPTY_RULE, check_int, check_keys, is_auto, relative, resolve_output_dir
 
 STEM = "fig06_tech_transfer_us_jp"
 DATA_NAMES = ("japan", "ncses_autm")
@@ -206,10 +206,12 @@ PER = {"USD": (1e8, "per USD 100 m", "1億ドルあたり"), "JPY": (1e10, "per 
 
 
 def _check_list(name: str, value: Any, choices: list[str]) -> list[str]:
-    if value == "all":
+    """A selection from ``choices``: ``[]`` (or ``'all'``) is the automatic choice, every item
+    (``common.EMPTY_RULE``); otherwise a list of known, distinct items, kept in the order given."""
+    if value == "all" or is_auto(value):
         return list(choices)
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
-        raise ParameterError(name, value, "expected 'all' or a non-empty list", choices)
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ParameterError(name, value, f"expected a list ({EMPTY_RULE})", choices)
     out: list[str] = []
     for v in value:
         if v not in choices:
