@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import build, cli, inputs, manifest, paths
+from analysis import build, cli, inputs, manifest, paths, vintages
 from analysis.errors import DataFileError, ParameterError
 from analysis.figures import japan_collab as jc
 from analysis.schema import EARLIEST_YEAR, latest_year, validate_tidy
@@ -154,7 +154,7 @@ def _set_field(path: Path, line: int, column: str, value: str) -> None:
 
 
 def test_refreshed_raw_row_with_year_3011_is_refused_by_the_build(root):
-    target = paths.raw_dir() / "japan" / "mext_sangaku_headlines.csv"
+    target = vintages.folder(paths.raw_dir(), "japan") / "mext_sangaku_headlines.csv"
     assert target.read_text(encoding="utf-8").splitlines()[4].startswith("joint_research_private_count,")
     _set_field(target, 5, "year", "3011")
     manifest.refresh()  # a deliberate, recorded update: verify passes, the loader must still refuse it
@@ -168,7 +168,7 @@ def test_refreshed_raw_row_with_year_3011_is_refused_by_the_build(root):
 
 
 def test_refreshed_negative_count_is_refused_by_the_build(root):
-    target = paths.raw_dir() / "japan" / "mext_sangaku_headlines.csv"
+    target = vintages.folder(paths.raw_dir(), "japan") / "mext_sangaku_headlines.csv"
     _set_field(target, 5, "value", "-31185")
     manifest.refresh()
     with pytest.raises(DataFileError, match=r"mext_sangaku_headlines.csv, column 'value', row 5: negative value"):
@@ -176,7 +176,7 @@ def test_refreshed_negative_count_is_refused_by_the_build(root):
 
 
 def test_stray_file_in_a_source_folder_stops_analysis_data(root, capsys):
-    stray = paths.raw_dir() / "japan" / "zz.csv"
+    stray = vintages.folder(paths.raw_dir(), "japan") / "zz.csv"
     stray.write_text(HEADER + "joint_research_private_count,2017,26000,件,ZZ,primary,\n", encoding="utf-8")
     for argv in (["data"], ["data", "japan"], ["verify"]):
         assert cli.main(argv) == 2
@@ -205,7 +205,7 @@ def test_real_raw_data_pass_every_check_and_build(root, capsys):
     jp = pd.read_parquet(paths.processed_dir() / "japan.parquet")
     assert len(jp) == 9227
     listed = {e["path"] for e in manifest.load()["files"]}
-    assert "japan/SOURCE.md" in listed  # documentation files the manifest lists are fine
+    assert "japan/2026-11-29/SOURCE.md" in listed  # documentation files the manifest lists are fine
 
 
 # ------------------------------------------------------------------ declarations and the tidy year range

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import build, manifest
+from analysis import build, manifest, vintages
 from analysis.errors import ChecksumError, DataFileError
 
 
@@ -13,7 +13,7 @@ def test_failed_build_leaves_previous_processed_files_untouched(scratch_raw, tmp
     build.build(scratch_raw, out, sources=["cincera1997", "japan"])
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     # A deliberate but broken data update: the manifest is refreshed, the file has text in a numeric column.
-    bad = scratch_raw / "japan" / "autm_unitt.csv"
+    bad = vintages.folder(scratch_raw, "japan") / "autm_unitt.csv"
     lines = bad.read_text(encoding="utf-8").splitlines()
     fields = lines[3].split(",")
     fields[2] = "about 90"
@@ -27,7 +27,7 @@ def test_failed_build_leaves_previous_processed_files_untouched(scratch_raw, tmp
 
 
 def test_build_refuses_a_changed_raw_file(scratch_raw, tmp_path):
-    target = scratch_raw / "cincera1997" / "PatentsRD.csv"
+    target = vintages.folder(scratch_raw, "cincera1997") / "PatentsRD.csv"
     target.write_bytes(target.read_bytes().replace(b"1983,1,4,3,18", b"1983,1,4,3,81"))
     with pytest.raises(ChecksumError, match="PatentsRD.csv"):
         build.build(scratch_raw, tmp_path / "p", sources=["cincera1997"])

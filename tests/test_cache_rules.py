@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import inputs, paths
+from analysis import inputs, paths, vintages
 from analysis.execution import cache, codegraph, layout, specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +65,7 @@ def _changed(before: dict[str, str]) -> list[str]:
 
 def test_raw_file_read_directly_changes_only_its_notebook(scratch):
     before, data_before = _keys(), cache.data_key().digest
-    _edit(scratch / "data" / "raw" / "deck" / "deck.txt", new="\n追記\n")
+    _edit(scratch / "data" / "raw" / vintages.resolve_relpath("deck/deck.txt", scratch / "data" / "raw"), new="\n追記\n")
     assert _changed(before) == ["fig09_deck_statements"]
     assert cache.data_key().digest == data_before  # the deck is no source of processed data
 
@@ -127,7 +127,7 @@ def test_the_message_names_what_changed(scratch):
     specs_ = specs.load_specs()
     nb = specs.load_notebook(specs.discover()["fig09_deck_statements"], specs_)
     old = cache.notebook_key(nb, {}, cache.Context.current())
-    _edit(scratch / "data" / "raw" / "deck" / "deck.txt", new="\n追記\n")
+    _edit(scratch / "data" / "raw" / vintages.resolve_relpath("deck/deck.txt", scratch / "data" / "raw"), new="\n追記\n")
     _edit(codegraph.PACKAGE_DIR / "deck.py", new="\n# a comment\n")
     new = cache.notebook_key(nb, {}, cache.Context.current())
     said = cache.changes({"parts": old.parts, "detail": old.detail}, new)
@@ -148,7 +148,7 @@ def test_every_notebook_has_a_spec_that_follows_the_conventions():
         assert nb.meta.get("kind", spec.kind) == spec.kind, name
         assert set(spec.processed) <= built, f"{name} declares datasets the build does not make"
         for rel in spec.raw:
-            assert (ROOT / "data" / "raw" / rel).is_file(), f"{name}: raw {rel}"
+            assert (ROOT / "data" / "raw" / vintages.resolve_relpath(rel, ROOT / "data" / "raw")).is_file(), f"{name}: raw {rel}"
         for rel in spec.package:
             assert (PKG / rel).is_file(), f"{name}: package {rel}"
         assert set(spec.file_params) <= set(nb.params), f"{name}: file_params must be parameters"

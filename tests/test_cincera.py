@@ -10,8 +10,9 @@ import pytest
 from analysis.errors import DataFileError
 from analysis.schema import validate_tidy
 from analysis.sources import cincera
+from analysis import vintages
 
-RAW_FILE = Path(cincera.__file__).resolve().parents[3] / "data" / "raw" / "cincera1997" / "PatentsRD.csv"
+RAW_FILE = vintages.folder(Path(cincera.__file__).resolve().parents[3] / "data" / "raw", "cincera1997") / "PatentsRD.csv"
 
 
 @pytest.fixture(scope="module")

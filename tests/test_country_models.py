@@ -10,6 +10,7 @@ import pytest
 from analysis.errors import ParameterError
 from analysis.models import country
 from analysis.sources import pwt
+from analysis import vintages
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def raw_msti(raw_dir):
     """The raw MSTI extract, read independently of the loader (codes in the first part of each header)."""
     cols = ["REF_AREA", "MEASURE", "UNIT_MEASURE", "PRICE_BASE", "TRANSFORMATION", "TIME_PERIOD", "OBS_VALUE",
             "OBS_STATUS", "UNIT_MULT"]
-    df = pd.read_csv(raw_dir / "oecd_msti" / "msti_raw.csv.gz", dtype=str, keep_default_na=False, usecols=cols)
+    df = pd.read_csv(vintages.folder(raw_dir, "oecd_msti") / "msti_raw.csv.gz", dtype=str, keep_default_na=False, usecols=cols)
     return df
 
 

@@ -11,7 +11,7 @@ import math
 import pandas as pd
 import pytest
 
-from analysis import deck
+from analysis import deck, vintages
 from analysis.errors import DataFileError, ParameterError
 from analysis.figures import deck_statements as fig9
 
@@ -51,7 +51,7 @@ def test_every_quote_occurs_exactly_once_in_the_vendored_deck(deck_txt):
 
 def test_deck_copy_is_the_registered_file(raw_dir):
     from analysis import manifest
-    entry = [e for e in manifest.load(raw_dir)["files"] if e["path"] == "deck/deck.txt"]
+    entry = [e for e in manifest.load(raw_dir)["files"] if e["path"] == vintages.resolve_relpath("deck/deck.txt", raw_dir)]
     assert len(entry) == 1 and entry[0]["source"] == "deck"
     assert entry[0]["sha256"] == "ecdc66153366f92130b6155d83e085ac3f8b76a8e256a46d903fe9c3af483069"
 

@@ -11,8 +11,9 @@ from analysis.errors import DataFileError
 from analysis.models.inference import cluster_ols
 from analysis.schema import validate_tidy
 from analysis.sources import ehs
+from analysis import vintages
 
-RAW_FILE = Path(ehs.__file__).resolve().parents[3] / "data" / "raw" / ehs.SOURCE / ehs.FILE
+RAW_FILE = vintages.folder(Path(ehs.__file__).resolve().parents[3] / "data" / "raw", ehs.SOURCE) / ehs.FILE
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from analysis import plotting
+from analysis import plotting, vintages
 from analysis.errors import ParameterError
 from analysis.figures import business_researchers as br
 from analysis.figures import herd_business_share as hb
@@ -26,7 +26,7 @@ RAW_COLS = ["REF_AREA", "MEASURE", "UNIT_MEASURE", "PRICE_BASE", "TRANSFORMATION
 @pytest.fixture(scope="module")
 def raw_msti(raw_dir) -> pd.DataFrame:
     """The raw SDMX-CSV read directly with pandas (independent of analysis.sources.msti)."""
-    return pd.read_csv(raw_dir / "oecd_msti" / "msti_raw.csv.gz", usecols=RAW_COLS, dtype=str,
+    return pd.read_csv(vintages.folder(raw_dir, "oecd_msti") / "msti_raw.csv.gz", usecols=RAW_COLS, dtype=str,
                        keep_default_na=False)
 
 

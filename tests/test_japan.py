@@ -10,6 +10,7 @@ import pytest
 from analysis.errors import DataFileError, ParameterError
 from analysis.schema import validate_tidy
 from analysis.sources import japan
+from analysis import vintages
 
 HEADER = "series,year,value,unit,source_id,reliability,note\n"
 
@@ -174,7 +175,7 @@ def test_empty_and_wrong_delimiter(tmp_path):
 
 
 def test_duplicate_across_files_in_folder(scratch_raw):
-    folder = scratch_raw / "japan"
+    folder = vintages.folder(scratch_raw, "japan")
     (folder / "zz_extra.csv").write_text(
         HEADER + "joint_research_private_count,2023,31185,件,MEXT_FY2023_SENTANKYO,secondary-news,\n", encoding="utf-8")
     with pytest.raises(DataFileError, match="also in mext_sangaku_headlines.csv"):
@@ -182,7 +183,7 @@ def test_duplicate_across_files_in_folder(scratch_raw):
 
 
 def test_unknown_unit_in_raw_folder_names_file_and_row(scratch_raw):
-    path = scratch_raw / "japan" / "meti_university_startups.csv"
+    path = vintages.folder(scratch_raw, "japan") / "meti_university_startups.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[3] = lines[3].replace(",社,", ",companies,")
     path.write_text("".join(lines), encoding="utf-8")

@@ -8,6 +8,7 @@ import pytest
 from analysis.errors import DataFileError
 from analysis.schema import validate_tidy
 from analysis.sources import japan, ncses_autm
+from analysis import vintages
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def test_agrees_with_japan_extract(nc, raw_dir):
 
 
 def test_unknown_activity_and_bad_value(scratch_raw):
-    path = scratch_raw / "ncses_autm" / "1895" / "data.csv"
+    path = vintages.folder(scratch_raw, "ncses_autm") / "1895" / "data.csv"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("Startup companies -> Startup companies formed,", "Startup companies -> Founded,"),
                     encoding="utf-8")
@@ -68,7 +69,7 @@ def test_unknown_activity_and_bad_value(scratch_raw):
     with pytest.raises(DataFileError, match="non-numeric value '36x22'") as exc:
         ncses_autm.load(scratch_raw)
     assert exc.value.column == "field_2007" and exc.value.row == 5  # r004 is on line 5
-    herd = scratch_raw / "ncses_autm" / "10078" / "data.csv"
+    herd = vintages.folder(scratch_raw, "ncses_autm") / "10078" / "data.csv"
     path.write_text(text, encoding="utf-8")
     herd.write_text(herd.read_text(encoding="utf-8").replace(",61287\n", ",61,287x\n"), encoding="utf-8")
     with pytest.raises(DataFileError, match="non-numeric") as exc:

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from analysis import build
+from analysis import build, vintages
 from analysis.errors import DataFileError
 from analysis.schema import validate_tidy
 from analysis.sources import ncses_sei, pwt, wdi
@@ -71,7 +71,7 @@ def test_pwt_quality_markers_in_note(pwt_tidy):
 
 
 def _pwt_text(raw_dir, n=40):
-    with gzip.open(raw_dir / "pwt" / pwt.FILE, "rt") as fh:
+    with gzip.open(vintages.folder(raw_dir, "pwt") / pwt.FILE, "rt") as fh:
         return [next(fh) for _ in range(n)]
 
 
@@ -143,7 +143,7 @@ def test_wdi_values_and_entity_types(wdi_tidy, raw_dir):
 def _wdi_copy(tmp_path, raw_dir, edit):
     folder = tmp_path / "worldbank_wdi"
     folder.mkdir(parents=True, exist_ok=True)
-    src = sorted((raw_dir / "worldbank_wdi").glob("API_GB*.csv"))[0]
+    src = sorted(vintages.folder(raw_dir, "worldbank_wdi").glob("API_GB*.csv"))[0]
     lines = src.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     (folder / src.name).write_text("".join(edit(lines)), encoding="utf-8")
     return folder / src.name
@@ -214,7 +214,7 @@ def _sei_copy(tmp_path, raw_dir, table, edit):
     for t in ncses_sei.TABLES:
         dst = tmp_path / "ncses_sei" / t / "data.csv"
         dst.parent.mkdir(parents=True, exist_ok=True)
-        lines = (raw_dir / "ncses_sei" / t / "data.csv").read_text().splitlines(keepends=True)
+        lines = (vintages.folder(raw_dir, "ncses_sei") / t / "data.csv").read_text().splitlines(keepends=True)
         dst.write_text("".join(edit(lines) if t == table else lines))
 
 

@@ -3,7 +3,7 @@
 Every source is loaded and validated in memory before the first file is written, so a failure leaves the
 previous processed data untouched. Each source gives ``<source>.parquet`` (tidy) and ``<source>.csv``;
 sources with a panel layout also give ``<source>_panel.parquet``. ``BUILD.json`` lists the sha256 of each
-output, which the notebook cache keys on.
+output, which the notebook cache keys on, and the vintage each source was built from (``vintages``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Callable
 
 import pandas as pd
 
-from . import io, manifest, paths
+from . import io, manifest, paths, vintages
 from .schema import validate_tidy
 from .sources import SOURCE_MODULES
 
@@ -43,6 +43,8 @@ def build(raw: Path | None = None, out: Path | None = None, *, sources: list[str
     # Building everything verifies all of data/raw (notebooks read some raw files directly); a partial build
     # verifies its sources' folders, including that no unlisted file sits in them.
     report = manifest.verify(raw, sources=None if sources is None else list(mods))
+    used = vintages.resolved(raw, list(mods))  # pinned or newest committed vintage of each source
+    progress("vintages: " + ", ".join(f"{s}={v}" for s, v in used.items()))
     scope = "all of data/raw" if sources is None else f"of the {len(mods)} sources it builds"
     progress(f"verified {report.checked} raw files ({report.bytes / 1e6:.1f} MB) {scope}")
     frames: dict[str, pd.DataFrame] = {}
@@ -61,6 +63,8 @@ def build(raw: Path | None = None, out: Path | None = None, *, sources: list[str
     build_path = out / "BUILD.json"
     previous = json.loads(build_path.read_text()) if build_path.exists() else {}
     merged = {**previous.get("outputs", {}), **hashes} if sources is not None else hashes
-    io.write_text(build_path, json.dumps({"outputs": dict(sorted(merged.items()))}, indent=1) + "\n")
+    built_from = {**previous.get("vintages", {}), **used} if sources is not None else used
+    io.write_text(build_path, json.dumps({"outputs": dict(sorted(merged.items())),
+                                          "vintages": dict(sorted(built_from.items()))}, indent=1) + "\n")
     progress(f"wrote {len(hashes)} files to {out}")
     return hashes

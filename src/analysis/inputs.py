@@ -76,10 +76,17 @@ def processed(name: str, processed_dir: Path | None = None) -> Path:
 
 
 def raw(relpath: str | Path, raw_dir: Path | None = None) -> Path:
-    """Path of a raw file (relative to ``data/raw/``) read directly, once declared under ``raw``."""
+    """Path of a raw file read directly, once declared under ``raw``.
+
+    ``relpath`` is logical (``deck/deck.txt``, relative to ``data/raw/``); the path returned is in the source's
+    resolved vintage (``data/raw/deck/2025/deck.txt``, see :mod:`analysis.vintages`).
+    """
+    from . import vintages
+
     rel = Path(relpath).as_posix()
     _allow("raw", rel)
-    return (raw_dir or paths.raw_dir()) / rel
+    raw = raw_dir or paths.raw_dir()
+    return raw / vintages.resolve_relpath(rel, raw)
 
 
 def package(relpath: str | Path) -> Path:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import io, paths
+from . import io, paths, vintages
 from .errors import ChecksumError, DataFileError
 
 MANIFEST_NAME = "manifest.json"
+ORIGIN_NAME = "ORIGIN.json"  # written by `analysis update` into each vintage it fetches
 SOURCE_FIELDS = ("publisher", "dataset", "vintage", "licence", "obtained_from", "newer_vintage", "citation")
 
 
@@ -100,18 +102,51 @@ def _original_of(path: Path) -> dict[str, Any] | None:
         return None
     h = hashlib.sha256()
     size = 0
-    with gzip.open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-            size += len(block)
+    try:
+        with gzip.open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+                size += len(block)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise DataFileError(path, f"truncated or corrupt gzip file ({exc or type(exc).__name__})",
+                            hint="copy or fetch it again; the manifest was not changed") from None
     return {"name": path.name[:-3], "bytes": size, "sha256": h.hexdigest()}
+
+
+def _vintage_of(raw: Path, rel: str) -> str:
+    """The vintage folder of a raw file (``oecd_msti/2025-03/x.csv.gz`` -> ``2025-03``); an error outside one."""
+    parts = rel.split("/")
+    if len(parts) < 3 or not vintages.is_vintage(parts[1]):
+        raise DataFileError(raw / rel, "not inside a vintage folder",
+                            hint=f"move it to data/raw/{parts[0]}/<YYYY-MM-DD>/ (the release or retrieval date "
+                                 f"its SOURCE.md states), beside that vintage's SOURCE.md")
+    return parts[1]
+
+
+def _vintage_records(raw: Path, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per vintage: source, vintage, file count, and the ORIGIN.json of a fetched vintage."""
+    counts: dict[tuple[str, str], int] = {}
+    for e in files:
+        counts[(e["source"], e["vintage"])] = counts.get((e["source"], e["vintage"]), 0) + 1
+    out = []
+    for (source, vintage), n in sorted(counts.items()):
+        rec: dict[str, Any] = {"source": source, "vintage": vintage, "files": n}
+        origin = raw / source / vintage / ORIGIN_NAME
+        if origin.is_file():
+            try:
+                rec["origin"] = json.loads(origin.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise DataFileError(origin, f"not valid JSON: {exc}") from exc
+        out.append(rec)
+    return out
 
 
 def refresh(raw: Path | None = None) -> dict[str, Any]:
     """Recompute hashes and sizes of every raw file and rewrite the manifest (a deliberate data update).
 
-    Source metadata is kept; a file in a folder without a source entry is an error, because every raw file
-    must carry provenance.
+    Source metadata is kept; a file in a folder without a source entry, or outside a vintage folder
+    (``<source>/<vintage>/``), is an error, because every raw file must carry provenance and a date. Every
+    file is read before the manifest is written, so an error (e.g. a truncated ``.gz``) changes nothing.
     """
     raw = raw or paths.raw_dir()
     path = manifest_path(raw)
@@ -123,9 +158,12 @@ def refresh(raw: Path | None = None) -> dict[str, Any]:
         if source not in doc["sources"]:
             raise DataFileError(raw / rel, f"folder {source!r} has no entry in {MANIFEST_NAME} 'sources'",
                                 hint=f"add its publisher, dataset, vintage, licence and origin ({', '.join(SOURCE_FIELDS)})")
+        vintage = _vintage_of(raw, rel)
         p = raw / rel
-        entry = {"path": rel, "source": source, "bytes": p.stat().st_size, "sha256": io.sha256_file(p)}
-        prev = old.get(rel, {})
+        entry = {"path": rel, "source": source, "vintage": vintage, "bytes": p.stat().st_size,
+                 "sha256": io.sha256_file(p)}
+        flat = "/".join([source, *rel.split("/")[2:]])  # the path before vintage folders existed
+        prev = old.get(rel) or old.get(flat) or {}
         original = _original_of(p)
         if original:
             entry["original"] = original
@@ -133,8 +171,16 @@ def refresh(raw: Path | None = None) -> dict[str, Any]:
             entry["note"] = prev["note"]
         files.append(entry)
     doc["files"] = files
+    doc["vintages"] = _vintage_records(raw, files)
     io.write_text(path, json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n")
     return doc
+
+
+def _vintage_text(rec: dict[str, Any]) -> str:
+    origin = rec.get("origin")
+    where = (f"fetched {origin.get('retrieved', '?')} from {origin.get('url', '?')}" if origin
+             else "as described in its SOURCE.md")
+    return f"`{rec['vintage']}` ({rec['files']} file(s), {where})"
 
 
 def availability_statement(raw: Path | None = None) -> str:
@@ -158,6 +204,11 @@ def availability_statement(raw: Path | None = None) -> str:
             f"| `{name}` | {meta['publisher']} | {meta['dataset']} | {meta['vintage']} | {meta['licence']} | "
             f"{len(data_files)} data file(s), {size / 1e6:.1f} MB | {meta['newer_vintage']} |"
         )
+    out += ["", "Vintages kept (`data/raw/<source>/<vintage>/`, never overwritten; the build reads the newest "
+            "unless pinned in `data/vintages.toml` or with `--vintage`):", ""]
+    for name in doc["sources"]:
+        recs = [r for r in doc.get("vintages", []) if r["source"] == name]
+        out.append(f"- `{name}`: " + "; ".join(_vintage_text(r) for r in recs))
     out += ["", "Where each copy was obtained and how to cite it:", ""]
     for name, meta in doc["sources"].items():
         out.append(f"- `{name}`: obtained from {meta['obtained_from']}. Cite: {meta['citation']}")

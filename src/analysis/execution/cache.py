@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import inputs, io, paths
+from .. import inputs, io, paths, vintages
 from ..errors import DataFileError
 from . import codegraph, layout, versions
 from .specs import Notebook
@@ -69,8 +69,10 @@ def input_hashes(nb: Notebook, params: dict[str, Any], ctx: Context) -> dict[str
     for name in nb.spec.processed:
         files = {f: h for f, h in ctx.outputs.items() if Path(f).stem == name}
         out[f"processed:{name}"] = sha(files) if files else "missing"
-    for rel in nb.spec.raw:
-        out[f"raw:{rel}"] = _file_sha(paths.raw_dir() / rel)
+    for rel in nb.spec.raw:  # logical names (deck/deck.txt), read from the resolved vintage, which is named too
+        real = vintages.resolve_relpath(rel, paths.raw_dir())
+        out[f"raw:{rel}"] = _file_sha(paths.raw_dir() / real)
+        out[f"vintage:{rel.split('/', 1)[0]}"] = vintages.vintage_of(real) or "none"
     for rel in nb.spec.package:
         out[f"package:{rel}"] = _file_sha(inputs.PACKAGE_DIR / rel)
     for name in nb.spec.file_params:
@@ -120,10 +122,12 @@ def data_key(raw: Path | None = None) -> Key:
     from ..sources import SOURCE_MODULES
 
     doc = manifest.load(raw)
-    files = {f"raw:{e['path']}": e["sha256"] for e in doc["files"] if e.get("source") in SOURCE_MODULES}
+    used = vintages.resolved(raw or paths.raw_dir(), sorted(SOURCE_MODULES))  # each source's pinned/newest vintage
+    files = {f"raw:{e['path']}": e["sha256"] for e in doc["files"]
+             if e.get("source") in SOURCE_MODULES and vintages.vintage_of(e["path"]) == used.get(e["source"])}
     code = codegraph.file_hashes(codegraph.closure(["analysis.build", *SOURCE_MODULES.values()]))
-    parts = {"inputs": sha(files), "code": sha(code), "package versions": sha(versions.package_versions()),
-             "epoch": str(CACHE_EPOCH)}
+    parts = {"inputs": sha(files), "vintages": sha(used), "code": sha(code),
+             "package versions": sha(versions.package_versions()), "epoch": str(CACHE_EPOCH)}
     return Key(parts, {"inputs": files, "code": code})
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import vintages
 from ..errors import DataFileError
 from ..schema import check_unique, read_csv_strings, tidy, to_numeric
 
@@ -100,7 +101,7 @@ def _check_range(df: pd.DataFrame, col: str, valid: set[int], path: Path) -> Non
 
 def load(raw_dir: Path) -> pd.DataFrame:
     """Tidy frame of the Cincera panel (5 indicators x 1,629 firm-years)."""
-    path = Path(raw_dir) / SOURCE / FILE
+    path = vintages.folder(raw_dir, SOURCE) / FILE
     df = read_raw(path)
     long = df.melt(id_vars=["fi", "year"], value_vars=list(INDICATORS), var_name="indicator", value_name="value")
     labels = {"sector": {k: v[1] for k, v in SECTORS.items()}, "geo": {k: v[1] for k, v in REGIONS.items()}}

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import vintages
 from ..errors import DataFileError
 from ..schema import check_unique, read_csv_strings, tidy, to_numeric
 
@@ -108,7 +109,7 @@ def read_raw(path: Path) -> pd.DataFrame:
 
 def load(raw_dir: Path) -> pd.DataFrame:
     """Tidy frame of the EHS panel (4 indicators x 2,637 country-sector-years)."""
-    path = Path(raw_dir) / SOURCE / FILE
+    path = vintages.folder(raw_dir, SOURCE) / FILE
     df = read_raw(path)
     df["entity"] = df["country"] + ":" + df["sector"]
     long = df.melt(id_vars=["entity", "id", "year"], value_vars=LOGS, var_name="indicator", value_name="value")

@@ -51,7 +51,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .. import inputs
+from .. import inputs, vintages
 from ..errors import DataFileError, ParameterError
 from ..schema import latest_year, read_csv_strings, tidy, to_numeric
 
@@ -397,7 +397,7 @@ def read_file(path: str | Path, *, source: str = SOURCE) -> pd.DataFrame:
 
 def files(raw_dir: Path) -> list[Path]:
     """The CSV files of ``raw_dir/japan`` (sorted; the third_party JSON is not read: the CSVs reshape it)."""
-    folder = Path(raw_dir) / SOURCE
+    folder = vintages.folder(raw_dir, SOURCE)
     found = sorted(folder.glob("*.csv"))
     if not found:
         raise DataFileError(folder, "no CSV files found")

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import labels
+from .. import labels, vintages
 from ..errors import DataFileError, ParameterError
 from ..schema import STATUS_FLAGS, check_unique, require_columns, tidy, to_numeric
 
@@ -130,7 +130,7 @@ def _normalise_header(cols: list[str]) -> list[str]:
 
 def find_file(raw_dir: Path) -> Path:
     """The one MSTI extract in ``raw_dir`` (``msti_raw.csv.gz`` in this package)."""
-    folder = raw_dir / SOURCE
+    folder = vintages.folder(raw_dir, SOURCE)
     files = sorted({p for pat in FILE_PATTERNS for p in folder.glob(pat)})
     if not files:
         raise DataFileError(folder, "no MSTI SDMX-CSV file (*.csv or *.csv.gz) found")

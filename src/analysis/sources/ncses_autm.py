@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import vintages
 from ..errors import DataFileError
 from ..schema import read_csv_strings, require_columns, tidy, to_numeric
 
@@ -132,7 +133,7 @@ def read_herd(path: Path) -> pd.DataFrame:
 
 def load(raw_dir: Path) -> pd.DataFrame:
     """Read the four NCSES tables in ``raw_dir/ncses_autm``."""
-    folder = Path(raw_dir) / SOURCE
+    folder = vintages.folder(raw_dir, SOURCE)
     frames = [read_wide(folder / name / "data.csv", name) for name in WIDE_TABLES]
     frames.append(read_herd(folder / HERD_FOLDER / "data.csv"))
     return tidy(pd.concat(frames, ignore_index=True))

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import vintages
 from ..errors import DataFileError
 from ..schema import read_csv_strings, tidy, to_numeric
 
@@ -172,6 +173,6 @@ def load(raw_dir: Path) -> pd.DataFrame:
     """Read, decode and tidy both SEI tables in ``raw_dir/ncses_sei``."""
     frames = []
     for table in TABLES:
-        path = raw_dir / SOURCE / table / "data.csv"
+        path = vintages.folder(raw_dir, SOURCE) / table / "data.csv"
         frames.append(decode(read_table(path), path, table))
     return tidy(pd.concat(frames, ignore_index=True))

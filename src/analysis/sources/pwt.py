@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import vintages
 from ..errors import DataFileError
 from ..schema import check_unique, read_csv_strings, tidy, to_numeric
 
@@ -106,7 +107,7 @@ def clean(df: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def load(raw_dir: Path) -> pd.DataFrame:
     """Read, validate and tidy PWT 10.01 from ``raw_dir/pwt``."""
-    path = raw_dir / SOURCE / FILE
+    path = vintages.folder(raw_dir, SOURCE) / FILE
     return clean(read_raw(path), path)
 
 

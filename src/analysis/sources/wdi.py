@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import vintages
 from ..errors import DataFileError
 from ..schema import check_unique, require_columns, tidy, to_numeric
 
@@ -40,7 +41,7 @@ AGGREGATES = frozenset(
 
 def find_files(raw_dir: Path) -> list[Path]:
     """The WDI bulk files in ``raw_dir/worldbank_wdi``, sorted by name."""
-    folder = raw_dir / SOURCE
+    folder = vintages.folder(raw_dir, SOURCE)
     files = sorted(folder.glob(FILE_GLOB))
     if not files:
         raise DataFileError(folder, f"no WDI bulk CSV ({FILE_GLOB}) found")
