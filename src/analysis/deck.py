@@ -19,13 +19,13 @@ from __future__ import annotations
 import functools
 import math
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from . import inputs
+from .datafiles import FieldSpec, check_choice, check_fields, read_toml
 from .errors import DataFileError, ParameterError
 
 DECK_FILE = Path("deck") / "deck.txt"
@@ -137,50 +137,21 @@ class Consistency:
 STATEMENTS_FILE = "deck_statements.toml"  # package data, relative to src/analysis/ (analysis.inputs.package)
 
 # TOML keys of a [[statement]] table and of its [[statement.check]] tables: key -> (type, required)
-_STATEMENT_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+_STATEMENT_KEYS: FieldSpec = {
     "id": (str, True), "topic": (str, True), "subject_en": (str, True), "subject_ja": (str, True),
     "quantity_en": (str, True), "quantity_ja": (str, True), "quote": (str, True), "number": (str, True),
     "unit": (str, True), "qualifier": (str, False), "year": (int, False), "period": (str, False),
     "number_high": (str, False), "equivalent_of": (str, False), "check_note": (str, False),
     "check_note_en": (str, False), "check_note_ja": (str, False), "check": (list, False),
 }
-_CHECK_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+_CHECK_KEYS: FieldSpec = {
     "numerator": (list, True), "year": ((int, list), False), "denominator": (list, False),
     "note_en": (str, False), "note_ja": (str, False),
 }
-_TYPE_NAMES = {str: "text", int: "an integer", list: "a list", dict: "a table"}
-
-
-def _check_types(path: Path, entry: object, keys: dict, row: int, what: str, prefix: str = "") -> None:
-    """Raise DataFileError for a non-table entry, an unknown key, a missing required key or a value of wrong type."""
-    if not isinstance(entry, dict):
-        raise DataFileError(path, f"{what} is not a table", column=prefix.rstrip(".") or None, row=row)
-    for key in entry:
-        if key not in keys:
-            raise DataFileError(path, f"{what}: unknown field {key!r}", column=prefix + key, row=row,
-                                hint=f"known fields: {', '.join(keys)}")
-    for key, (types, required) in keys.items():
-        if key not in entry:
-            if required:
-                raise DataFileError(path, f"{what} lacks required field {key!r}", column=prefix + key, row=row)
-            continue
-        value = entry[key]
-        types = types if isinstance(types, tuple) else (types,)
-        if isinstance(value, bool) or not isinstance(value, types):
-            expected = " or ".join(_TYPE_NAMES[t] for t in types)
-            raise DataFileError(path, f"{what}: {key} = {value!r} is not {expected}", column=prefix + key, row=row)
-
-
-def _choice(path: Path, value: str, choices: object, what: str, column: str, row: int | None) -> None:
-    if value not in choices:
-        raise DataFileError(path, f"{what}: unknown {column.rsplit('.', 1)[-1]} {value!r}", column=column, row=row,
-                            hint=f"expected one of {', '.join(map(str, choices))}")
-
-
 def _check_entry(path: Path, entry: object, row: int, sid: str, j: int) -> Check:
     """One [[statement.check]] table as a :class:`Check`."""
     what = f"statement {sid!r}, check #{j}"
-    _check_types(path, entry, _CHECK_KEYS, row, what, "check.")
+    check_fields(path, entry, _CHECK_KEYS, row, what, "check.")
     for key in ("numerator", "denominator"):
         names = entry.get(key, [])
         if key == "numerator" and not names:
@@ -200,13 +171,13 @@ def _check_entry(path: Path, entry: object, row: int, sid: str, j: int) -> Check
 
 def _statement_entry(path: Path, entry: object, row: int, notes: dict[str, tuple[str, str]]) -> Statement:
     """One [[statement]] table as a :class:`Statement` (field types, known values, number inside the quote)."""
-    _check_types(path, entry, _STATEMENT_KEYS, row, f"statement #{row}")
+    check_fields(path, entry, _STATEMENT_KEYS, row, f"statement #{row}")
     fields = dict(entry)
     sid = fields["id"]
     what = f"statement {sid!r}"
-    _choice(path, fields["topic"], TOPICS, what, "topic", row)
-    _choice(path, fields.get("qualifier", "exact"), sorted(QUALIFIERS), what, "qualifier", row)
-    _choice(path, fields["unit"], UNITS, what, "unit", row)
+    check_choice(path, fields["topic"], TOPICS, what, "topic", row)
+    check_choice(path, fields.get("qualifier", "exact"), sorted(QUALIFIERS), what, "qualifier", row)
+    check_choice(path, fields["unit"], UNITS, what, "unit", row)
     for key in ("number", "number_high"):
         if fields.get(key):
             try:
@@ -221,7 +192,7 @@ def _statement_entry(path: Path, entry: object, row: int, notes: dict[str, tuple
             raise DataFileError(path, f"{what}: give check_note or check_note_en/_ja, not both", column="check_note",
                                 row=row)
         name = fields.pop("check_note")
-        _choice(path, name, sorted(notes), what, "check_note", row)
+        check_choice(path, name, sorted(notes), what, "check_note", row)
         fields["check_note_en"], fields["check_note_ja"] = notes[name]
     fields["checks"] = tuple(_check_entry(path, c, row, sid, j) for j, c in enumerate(fields.pop("check", []), 1))
     if not fields["checks"] and not fields.get("check_note_en"):
@@ -239,12 +210,7 @@ def load_statements(path: str | Path | None = None) -> tuple[Statement, ...]:
     that does not parse or is not in the quote, a duplicate id, an ``equivalent_of`` that names no statement.
     """
     path = Path(path) if path is not None else inputs.package(STATEMENTS_FILE)
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataFileError(path, "statements file not found") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(path, f"not valid TOML: {exc}") from exc
+    doc = read_toml(path, "statements file")
     unknown = set(doc) - {"statement", "check_notes"}
     if unknown:
         raise DataFileError(path, f"unknown top-level key(s) {sorted(unknown)}; expected [[statement]] and "
