@@ -98,7 +98,7 @@ def test_package_data_of_one_figure_changes_only_that_figure(scratch):
     assert _changed(before) == ["fig09_deck_statements"]
 
 
-@pytest.mark.parametrize("module", ["site.py", "cli.py", "execution/pipeline.py", "execution/cache.py",
+@pytest.mark.parametrize("module", ["site/__init__.py", "cli.py", "execution/pipeline.py", "execution/cache.py",
                                     "manifest.py", "nbtools.py"])
 def test_code_no_notebook_imports_changes_nothing(scratch, module):
     before, data_before = _keys(), cache.data_key().digest

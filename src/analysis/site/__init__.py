@@ -1,0 +1,117 @@
+"""The static HTML site under ``output/site/`` (``analysis site``; ``analysis reproduce`` renders it last).
+
+Every page is in Japanese and English with a switch that keeps the reader on the page and remembers the choice
+(``i18n``). ``index.html`` lists the figures, a tally of the verdicts, the data availability statement and the
+versions of code, packages (``analysis.execution.versions.package_versions``) and data. ``figures/<name>.html``
+shows a figure: static PNG, an interactive Vega-Lite chart per panel built from the figure's CSV (``charts``),
+downloads, the note, the command that rebuilds it and how to cite it. ``findings.html`` says, per hypothesis,
+what was asked, what the data say and how sure we are, generated from the summary notebook's verdict export
+(``findings``), with the wide table (sortable, filterable). ``nb/<name>.html`` is each executed notebook, code
+collapsed. Output files are copied into ``files/<name>/`` (the English run's into ``files/<name>/en/``); the
+JavaScript is the site's own (``static/``) and vendored (``vendor/``): nothing is loaded from a network.
+Pages are re-rendered only when their notebook, its files or this package change; a rebuild is byte-identical.
+
+Modules: ``collect`` (what is read from output/), ``i18n`` (labels, ``i18n.toml``), ``charts``
+(``charts.toml``), ``findings`` (``findings.toml``), ``meta`` (versions, statement, citation), ``pages``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Callable
+
+from .. import io, paths
+from ..errors import DataFileError
+from .collect import site_dir
+from .findings import fmt as _fmt, verdict_rows  # noqa: F401 - public API of the site
+from .meta import statement_html, versions  # noqa: F401
+
+SITE_PACKAGE = Path(__file__).resolve().parent
+ASSET_FOLDERS = ("static", "vendor")
+
+
+def _code_hash() -> str:
+    """Every file of this package (code, labels, templates, scripts), CITATION.cff and the git commit (both are
+    cited on the figure pages): a change re-renders every page."""
+    from .meta import citation_file, git_commit
+
+    h = hashlib.sha256((citation_file() or b"") + git_commit().encode())
+    for p in sorted(SITE_PACKAGE.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts:
+            h.update(p.relative_to(SITE_PACKAGE).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def _copy_assets(site: Path) -> None:
+    from .meta import citation_file
+
+    for folder in ASSET_FOLDERS:
+        for p in sorted((SITE_PACKAGE / folder).iterdir()):
+            dst = site / folder / p.name
+            if p.is_file() and (not dst.exists() or dst.read_bytes() != p.read_bytes()):
+                io.write_bytes(dst, p.read_bytes())
+    cff = citation_file()
+    if cff is not None:
+        io.write_bytes(site / "CITATION.cff", cff)
+
+
+def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: print(m, flush=True)) -> Path:
+    """Render ``output/site``; return the path of ``index.html``."""
+    from . import collect, pages
+
+    out = paths.output_dir()
+    site = site_dir()
+    cache_path = out / ".cache" / "site.json"
+    try:
+        cache = {} if force else json.loads(cache_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        cache = {}
+    code = _code_hash()
+    _copy_assets(site)
+    notebooks = collect.collect()
+    exporter = None
+    figures, others, new_cache = [], [], {}
+    rendered = 0
+    for nb in notebooks:
+        links = collect.copy_into_site(nb.name, nb.files)
+        en_links = collect.copy_into_site(nb.name, nb.en_files, "en") if nb.en_files else {}
+        h = hashlib.sha256(code.encode() + nb.path.read_bytes() + (nb.en_path.read_bytes() if nb.en_path else b""))
+        for f in [*nb.files, *nb.en_files]:
+            h.update(f.name.encode() + io.sha256_file(f).encode())
+        key = h.hexdigest()
+        page = site / "nb" / f"{nb.name}.html"
+        fig_page = site / "figures" / f"{nb.name}.html"
+        is_figure = nb.kind == "figure"
+        if cache.get(nb.name) != key or not page.exists() or (is_figure and not fig_page.exists()):
+            exporter = exporter or pages._exporter()
+            io.write_text(page, pages.notebook_page(nb, links, exporter))
+            if is_figure:
+                io.write_text(fig_page, pages.figure_page(nb, links, en_links))
+            rendered += 1
+        new_cache[nb.name] = key
+        entry = {"name": nb.name, "href": f"nb/{nb.name}.html", "nb_href": f"nb/{nb.name}.html",
+                 "title_ja": nb.meta.get("title_ja") or nb.name,
+                 "title_en": nb.meta.get("title_en") or nb.meta.get("title_ja") or nb.name,
+                 "deck_figure": nb.meta.get("deck_figure", "")}
+        if is_figure:
+            pngs = [h for n, h in links.items() if n.lower().endswith(pages.IMAGE_SUFFIXES)]
+            entry.update(href=f"figures/{nb.name}.html", thumb=pngs[0] if pngs else "")
+            figures.append(entry)
+        else:
+            others.append(entry)
+    # Pages of notebooks that no longer exist would otherwise linger with stale results.
+    for folder in ("nb", "figures"):
+        for stale in sorted((site / folder).glob("*.html")) if (site / folder).is_dir() else []:
+            if stale.stem not in new_cache or (folder == "figures" and stale.stem not in {f["name"] for f in figures}):
+                stale.unlink()
+    try:
+        rows, verdict_error = verdict_rows(), ""
+    except DataFileError as exc:  # shown on the page; the rest of the site still renders
+        rows, verdict_error = [], str(exc)
+    io.write_text(site / "index.html", pages.index_page(figures, others, collect.failed(), rows))
+    io.write_text(site / "findings.html", pages.findings_page(rows, verdict_error))
+    io.write_text(cache_path, json.dumps(new_cache, indent=1, sort_keys=True) + "\n")
+    progress(f"[site] {len(notebooks)} page(s), {rendered} re-rendered; {site / 'index.html'}")
+    return site / "index.html"
