@@ -60,8 +60,10 @@ def make_parser() -> argparse.ArgumentParser:
 def _add_extensions(sub: argparse._SubParsersAction) -> None:
     """Commands defined by the execution package (run, reproduce, site) register themselves here."""
     from .execution import commands
+    from .update import commands as update_commands
 
     commands.add_commands(sub)
+    update_commands.add_commands(sub)  # update, diff (vintages, issue 11)
 
 
 def main(argv: list[str] | None = None) -> int:

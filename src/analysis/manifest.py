@@ -58,7 +58,8 @@ def _listed_files(raw: Path) -> list[str]:
     return sorted(
         p.relative_to(raw).as_posix()
         for p in raw.rglob("*")
-        if p.is_file() and p.name != MANIFEST_NAME and not p.name.startswith(".")
+        if p.is_file() and p.name != MANIFEST_NAME
+        and not any(part.startswith(".") for part in p.relative_to(raw).parts)  # e.g. an update's staging folder
     )
 
 

@@ -177,3 +177,21 @@ def resolved(raw: Path, sources: list[str] | None = None) -> dict[str, str]:
                            f"sources: {', '.join(sorted(listed))}")
     names = sorted(listed) if sources is None else sorted(sources)
     return {src: v for src in names if (v := resolve(raw, src)) is not None}
+
+
+def pin_for_run(values: list[str] | None, raw: Path | None = None) -> dict[str, str]:
+    """Apply ``--vintage SOURCE=VINTAGE`` options for this process and its workers and kernels (through
+    ``$SANGAKU_VINTAGES``); every pin is checked against the committed vintages first."""
+    from . import paths
+
+    if not values:
+        return {}
+    raw = Path(raw or paths.raw_dir())
+    merged = {**parse_pins(os.environ.get(ENV_PINS, "")), **parse_pins(",".join(values), origin="--vintage")}
+    for source, vintage in merged.items():
+        have = available(raw, source)
+        if vintage not in have:
+            raise VintageError(f"--vintage {source}={vintage}: no such committed vintage in {raw / source}; "
+                               f"available: {', '.join(have) or 'none'}")
+    os.environ[ENV_PINS] = ",".join(f"{s}={v}" for s, v in sorted(merged.items()))
+    return merged

@@ -60,6 +60,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from . import pipeline
+    from .. import vintages
+
+    vintages.pin_for_run(args.vintage)  # older vintages for this run (workers and kernels inherit the pins)
 
     _sigterm_as_interrupt()
     try:
@@ -103,6 +106,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help=f"parallel notebooks (default: cores = {schedule.default_jobs()})")
     s.add_argument("--no-data", action="store_true", help="skip verifying raw data and building processed data")
     s.add_argument("--no-site", action="store_true", help="skip rendering output/site")
+    s.add_argument("--vintage", action="append", metavar="SOURCE=VINTAGE",
+                   help="build from an older vintage, e.g. msti=2025-03 (default: newest committed; data/vintages.toml)")
     s.set_defaults(func=_cmd_reproduce)
     s = sub.add_parser("site", help="render output/site from the executed notebooks and their outputs")
     s.add_argument("--force", action="store_true", help="re-render every page")
