@@ -7,20 +7,27 @@ gives byte-identical files.
 
 from __future__ import annotations
 
+import functools
 import io as _io
 import re
+import tomllib
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
+import matplotlib.colors
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib_fontja  # noqa: E402,F401  (registers IPAexGothic)
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+from cycler import cycler  # noqa: E402
 
 from . import io  # noqa: E402
+from .errors import DataFileError  # noqa: E402
+
+if TYPE_CHECKING:  # only for annotations: save() receives a frame, and pandas is loaded by its caller
+    import pandas as pd
 
 FONT = "IPAexGothic"
 # Width of a note line in em at the note's font size, for the default 11-inch-wide figure.
@@ -33,20 +40,35 @@ COUNTRY_COLORS = {
 }
 
 
+# The rcParams of the house style (seaborn's whitegrid/talk/deep theme and the project's own settings) are data.
+STYLE_FILE = Path(__file__).with_name("plotting_style.toml")
+STYLE_TABLES = ("style", "context", "palette", "house")
+
+
+@functools.lru_cache(maxsize=2)
+def style_rc(path: Path = STYLE_FILE) -> dict[str, Any]:
+    """The house style's rcParams from ``plotting_style.toml`` (tables applied in order, later keys win)."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataFileError(path, f"cannot read the house style: {exc}") from exc
+    rc: dict[str, Any] = {}
+    for table in STYLE_TABLES:
+        if not isinstance(doc.get(table), dict):
+            raise DataFileError(path, f"table [{table}] is missing", hint=f"tables: {', '.join(STYLE_TABLES)}")
+        rc.update(doc[table])
+    unknown = sorted(set(rc) - set(matplotlib.rcParams))
+    if unknown:
+        raise DataFileError(path, f"not a matplotlib rcParam: {', '.join(unknown)}")
+    if "axes.prop_cycle" in rc:
+        # as RGB tuples, exactly as seaborn sets them
+        rc["axes.prop_cycle"] = cycler(color=[matplotlib.colors.to_rgb(c) for c in rc["axes.prop_cycle"]])
+    return rc
+
+
 def set_style() -> None:
-    """Apply the house style (seaborn whitegrid, Japanese-capable font, slide-readable sizes)."""
-    sns.set_theme(style="whitegrid", context="talk", font=FONT, rc={
-        "font.family": [FONT, "DejaVu Sans"],
-        "axes.unicode_minus": False,
-        "figure.figsize": (11, 6.2),
-        "figure.dpi": 100,
-        "savefig.dpi": 150,
-        "savefig.bbox": "tight",
-        "svg.hashsalt": "sangaku",
-        "svg.fonttype": "path",
-        "legend.frameon": False,
-        "axes.titleweight": "normal",  # IPAex Gothic has no bold face
-    })
+    """Apply the house style (seaborn's whitegrid theme at talk size, Japanese-capable font, slide-readable sizes)."""
+    matplotlib.rcParams.update(style_rc())
 
 
 def color(code: str) -> str:

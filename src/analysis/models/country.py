@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+import statsmodels.genmod.api as sm  # GLM families only (sm.families.Poisson), not all of statsmodels.api
 from scipy import stats
 
 from .. import labels, registry
