@@ -83,10 +83,10 @@ def test_index_lists_figures_verdicts_statement_and_versions(outputs):
     assert 'src="files/fig_toy/fig_toy.png"' in html
     assert (index.parent / "files" / "fig_toy" / "fig_toy.png").read_bytes() == PNG
     # verdict rows: both hypotheses from the summary export, not the family CSV's conflicting row
-    got = [(h, v) for h, _, v, _ in verdict_cells(html)]
+    got = [(h, v) for h, _, v, _ in verdict_cells(findings_html(index))]
     assert got.count(("H_TOY", "supported")) == 1 and ("H_OTHER", "not supported") in got
     assert ("H_TOY", "contrary") not in got
-    assert 'href="nb/hyp_toy.html"' in html
+    assert 'href="nb/hyp_toy.html"' in findings_html(index)
     # availability statement rendered from Markdown (a table with the fixture source)
     assert "<table>" in html and "<code>toy_source</code>" in html and "テスト統計局 (fixture)" in html
     # versions: every package of requirements.lock as package_versions() reports it, collapsed; python; manifest
@@ -103,7 +103,9 @@ def test_pages_are_offline_collapsed_and_japanese(outputs):
     site.render(progress=lambda m: None)
     page = (paths.output_dir() / "site" / "nb" / "fig_toy.html").read_text(encoding="utf-8")
     assert '<meta charset="utf-8"' in page and 'lang="ja"' in page
-    assert "IPAexGothic" in page and "Noto Sans CJK JP" in page
+    assert 'href="../static/style.css"' in page
+    css = (paths.output_dir() / "site" / "static" / "style.css").read_text(encoding="utf-8")
+    assert "IPAexGothic" in css and "Noto Sans CJK JP" in css
     assert page.count('<details class="sangaku-code">') == 3  # one per code cell
     assert "data:image/png;base64," in page  # the figure is embedded
     assert 'href="../files/fig_toy/fig_toy.png"' in page
@@ -139,9 +141,15 @@ def test_pages_of_removed_notebooks_are_dropped_and_failures_listed(outputs):
 
 
 def verdict_cells(html: str) -> list[tuple[str, str, str, str]]:
-    """(hypothesis, verdict class, verdict text, rest of the verdict cell) of every row of the index's table."""
-    return re.findall(r'<tr(?: class="flagged")?><td><code>([\w-]+)</code>.*?<td class="verdict verdict-([\w-]+)">'
-                      r'<span class="verdict-text">([^<]+)</span>(.*?)</td>', html, re.S)
+    """(hypothesis, verdict class, English verdict text, rest of the verdict cell) of every row of the findings
+    page's table (the verdict cell holds the Japanese and the English word)."""
+    return re.findall(r'<tr(?: class="flagged")?><td><code>([\w-]+)</code>.*?<td class="verdict verdict-([\w-]+)"'
+                      r'[^>]*><span class="verdict-text">(?:<span lang="ja">[^<]*</span><span lang="en">)?([^<]+)'
+                      r'(?:</span>)?</span>(.*?)</td>', html, re.S)
+
+
+def findings_html(index: Path) -> str:
+    return (index.parent / "findings.html").read_text(encoding="utf-8")
 
 
 def test_verdicts_show_not_run_without_results(tmp_path, monkeypatch):
@@ -151,7 +159,7 @@ def test_verdicts_show_not_run_without_results(tmp_path, monkeypatch):
     rows = site.verdict_rows(registered=[registry.get("F1")])
     assert [(r["hypothesis"], r["verdict"], r["notebook"]) for r in rows] == [
         ("F1", "not run", "h2_firm_absorptive_capacity")]
-    html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
+    html = findings_html(site.render(progress=lambda m: None))
     assert "not run" in html and "has not written its verdict table yet" in html
     # the whole registry is listed, each entry once
     assert sorted(h for h, *_ in verdict_cells(html)) == sorted(h.id for h in registry.load())
@@ -169,7 +177,7 @@ def test_robustness_count_and_flags_sit_next_to_every_verdict(outputs):
                             verdict="supported", **{"robustness same verdict": "0/3"},
                             verdict_flag="inference differs from registered (model SEs; registered: cluster by firm)",
                             statement="model SEs"))
-    html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
+    html = findings_html(site.render(progress=lambda m: None))
     cells = {h: (cls, v, rest) for h, cls, v, rest in verdict_cells(html)}
     assert cells["H_TOY"][:2] == ("supported", "supported")
     assert '<span class="robustness"' in cells["H_TOY"][2] and "2/5 robustness rows agree" in cells["H_TOY"][2]
@@ -204,7 +212,7 @@ def test_temporary_files_are_never_read(outputs):
 def test_an_export_in_another_layout_is_reported_on_the_page(outputs):
     path = outputs / "tables" / verdicts.SUMMARY_NOTEBOOK / verdicts.EXPORT_NAME
     path.write_text("hypothesis,verdict\nH_TOY,supported\n", encoding="utf-8")
-    html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
+    html = findings_html(site.render(progress=lambda m: None))
     assert f"file {path}" in html and "lacks" in html and "re-run h5_summary_all_hypotheses" in html
 
 
@@ -233,10 +241,11 @@ def test_replication_entries_show_their_estimates_and_no_verdict(replication_row
     assert got[("R1a", "FE Poisson lags 0-4 [model]")]["n_clusters"] == ""
     # entries of the other families were not in this export: not run
     assert got[("F1", "")]["verdict"] == "not run"
-    html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
+    html = findings_html(site.render(progress=lambda m: None))
     row_r1a = re.search(r"<tr><td><code>R1a</code>.*?</tr>", html, re.S).group(0)
     assert "replication — no verdict" in row_r1a and "not run" not in row_r1a
-    assert "<th>95 % CI</th>" in html and "<th>clusters</th>" in html
+    assert '<th data-key="ci"><span lang="ja">95 % 信頼区間</span><span lang="en">95 % CI</span></th>' in html
+    assert '<span lang="en">clusters</span></th>' in html
 
 
 @pytest.fixture(scope="module")
@@ -257,7 +266,7 @@ def test_index_shows_c1b_with_its_robustness_count(country_export, outputs):
     agree = sum(registry.verdict(r.estimate, r.p_value, "+", 0.05) == "supported" for r in rob.itertuples())
     assert c1b["verdict"] == "supported" and c1b["robustness same verdict"] == f"{agree}/{len(rob)}"
     summary.export(table, res, paths.output_dir() / "tables" / verdicts.SUMMARY_NOTEBOOK)
-    html = site.render(progress=lambda m: None).read_text(encoding="utf-8")
+    html = findings_html(site.render(progress=lambda m: None))
     cells = {h: (cls, v, rest) for h, cls, v, rest in verdict_cells(html)}
     assert cells["C1b"][:2] == ("supported", "supported")
     assert f"{agree}/{len(rob)} robustness rows agree" in cells["C1b"][2]

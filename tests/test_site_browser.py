@@ -284,19 +284,19 @@ def test_every_page_loads_cleanly_offline(fixture_site, browser, tmp_path):
 def test_page_text_is_japanese_and_code_is_collapsed(fixture_site, browser):
     with serve(fixture_site) as base:
         browser.load(base + "nb/fig_toy.html")
-        heading = browser.js("document.querySelector('h1').textContent")
+        heading = browser.js("document.querySelector('h1').innerText")
         details = browser.js("Array.from(document.querySelectorAll('details.sangaku-code')).map(d => d.open)")
         code_visible = browser.js("Array.from(document.querySelectorAll('details.sangaku-code .jp-InputArea'))"
                                   ".some(e => e.checkVisibility())")
         browser.js("document.querySelector('details.sangaku-code').open = true")
         opened = browser.js("document.querySelector('details.sangaku-code .jp-InputArea').checkVisibility()")
-        browser.load(base + "index.html")
+        browser.load(base + "findings.html")
         verdict = browser.js("Array.from(document.querySelectorAll('table.verdicts td'))"
-                             ".map(td => td.textContent.trim())")
+                             ".map(td => td.innerText.trim())")
     assert heading == "研究開発費の推移（テスト図）"
     assert details and not any(details) and not code_visible
     assert opened is True
-    assert "H_TOY" in verdict and any(v.startswith("supported") for v in verdict), verdict
+    assert "H_TOY" in verdict and any(v.startswith("支持") for v in verdict), verdict
 
 
 # Rows as wide as the real exports (long model names, unbreakable terms, intervals, long notebook names).
@@ -331,7 +331,7 @@ GEOMETRY = """(() => {
   const wrap = document.querySelector('table.verdicts').parentElement, doc = document.documentElement;
   const heads = Array.from(document.querySelectorAll('table.verdicts thead th'));
   return {view: doc.clientWidth, page: doc.scrollWidth, wrap: wrap.clientWidth, table: wrap.scrollWidth,
-          overflow: getComputedStyle(wrap).overflowX, heads: heads.map(h => h.textContent),
+          overflow: getComputedStyle(wrap).overflowX, heads: heads.map(h => h.innerText),
           right: Math.max(...heads.map(h => h.getBoundingClientRect().right))};
 })()"""
 
@@ -341,12 +341,12 @@ def test_hypothesis_table_fits_a_1400px_window_and_scrolls_in_narrower_ones(wide
         try:
             browser.send("Emulation.setDeviceMetricsOverride", width=1400, height=900, deviceScaleFactor=1,
                          mobile=False)
-            browser.load(base + "index.html")
+            browser.load(base + "findings.html?lang=en")
             wide = browser.js(GEOMETRY)
             text = browser.js("document.querySelector('table.verdicts').innerText")
             browser.send("Emulation.setDeviceMetricsOverride", width=800, height=900, deviceScaleFactor=1,
                          mobile=False)
-            browser.load(base + "index.html")
+            browser.load(base + "findings.html")
             narrow = browser.js(GEOMETRY)
         finally:
             browser.send("Emulation.clearDeviceMetricsOverride")
@@ -359,6 +359,220 @@ def test_hypothesis_table_fits_a_1400px_window_and_scrolls_in_narrower_ones(wide
     # 800 px: the table scrolls inside its container; the page itself does not scroll sideways
     assert narrow["overflow"] == "auto" and narrow["table"] > narrow["wrap"], narrow
     assert narrow["page"] <= narrow["view"], narrow
+
+
+FIG1 = "fig01_business_researchers_index"
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory) -> Path:
+    """A site from the real figure 1: the committed notebook (executed with its defaults) and the files its
+    module draws from data/processed/oecd_msti, in Japanese and (as the English run) in English; the verdict
+    table is the fixture's."""
+    from analysis import data, paths, site as site_mod
+    from analysis.execution import pipeline
+    from analysis.figures import business_researchers as fig
+    from analysis.site import collect
+
+    out = tmp_path_factory.mktemp("real") / "output"
+    notebook = paths.notebooks_dir() / f"{FIG1}.ipynb"
+    params = {k: v for k, v in collect.parameters_of(notebook).items() if k not in ("output_dir", "lang")}
+    tidy = data.load(fig.DATA_NAME)
+    fig.make(tidy, **params, lang="ja", output_dir=out / "figures" / FIG1)
+    fig.make(tidy, **params, lang="en", output_dir=out / "runs" / f"{FIG1}__en")
+    (out / "notebooks").mkdir(parents=True)
+    shutil.copy(notebook, out / "notebooks" / notebook.name)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SANGAKU_OUTPUT", str(out))
+        mp.setattr(pipeline, "language_outputs", lambda name: {"ja": out / "figures" / name,
+                                                               "en": out / "runs" / f"{name}__en"}, raising=False)
+        mp.setattr(pipeline, "language_notebooks", lambda name: {}, raising=False)
+        write_verdict_export([{"family": "country", "hypothesis": "C1b", "headline": "True", "role": "hypothesis",
+                               "model": "m", "term": "x", "estimate": "0.066", "ci_low": "0.02", "ci_high": "0.11",
+                               "p_value": "0.004", "n_obs": "1460", "n_clusters": "47", "verdict": "supported",
+                               "robustness same verdict": "2/5", "notebook": "h4_country_absorptive_capacity",
+                               "statement": "toy"}])
+        site_mod.render(progress=lambda m: None)
+    return out / "site"
+
+
+VISIBLE_LABELS = """(() => {
+  const vis = sel => Array.from(document.querySelectorAll(sel)).filter(e => e.checkVisibility());
+  return {ja: vis('body [lang="ja"]').length, en: vis('body [lang="en"]').length,
+          all_ja: document.querySelectorAll('body [lang="ja"]').length,
+          all_en: document.querySelectorAll('body [lang="en"]').length,
+          h1: document.querySelector('h1').innerText, title: document.title,
+          nav: document.querySelector('nav.topbar').innerText, lang: document.documentElement.dataset.lang,
+          legend: Array.from(document.querySelectorAll('.chart .role-legend-label text')).map(t => t.textContent)};
+})()"""
+
+
+def wait_charts(browser: "Browser", lang: str) -> list[dict]:
+    """Wait until every chart of the page is drawn in ``lang``; return its id and number of marks."""
+    return browser.js(f"""new Promise((resolve, reject) => {{
+      const t0 = Date.now();
+      (function poll() {{
+        const charts = Array.from(document.querySelectorAll('.chart'));
+        const failed = charts.filter(c => c.dataset.error);
+        if (failed.length) return reject(failed[0].dataset.error);
+        if (charts.every(c => c.dataset.ready === '{lang}')) return resolve(charts.map(c => ({{id: c.id,
+          marks: c.querySelectorAll('.mark-symbol path, .mark-line path, .mark-rect path').length}})));
+        if (Date.now() - t0 > 20000) return reject('charts not drawn: ' + charts.map(c => c.id + '=' + c.dataset.ready));
+        setTimeout(poll, 50);
+      }})();
+    }})""")
+
+
+def click_lang(browser: "Browser", lang: str) -> None:
+    browser.js(f"document.querySelector('[data-set-lang=\"{lang}\"]').click()")
+
+
+def test_language_switch_changes_every_label_and_persists_across_pages(real_site, browser):
+    from analysis.site import i18n
+
+    with serve(real_site) as base:
+        browser.load(base + f"figures/{FIG1}.html")
+        browser.js("localStorage.clear()")
+        browser.load(base + f"figures/{FIG1}.html")
+        wait_charts(browser, "ja")
+        ja = browser.js(VISIBLE_LABELS)
+        click_lang(browser, "en")
+        wait_charts(browser, "en")
+        en = browser.js(VISIBLE_LABELS)
+        browser.load(base + "index.html")  # another page: the choice is remembered
+        index_en = browser.js(VISIBLE_LABELS)
+        click_lang(browser, "ja")
+        index_ja = browser.js(VISIBLE_LABELS)
+        browser.load(base + "findings.html")
+        findings_ja = browser.js(VISIBLE_LABELS)
+    # Japanese: every Japanese label visible, no English one; English: the reverse, label for label
+    assert ja["lang"] == "ja" and ja["en"] == 0 and ja["ja"] > 20, ja
+    assert en["lang"] == "en" and en["ja"] == 0 and en["en"] >= ja["ja"] - 2, en  # the ja PNG's own caption
+    assert ja["h1"] == "各国の企業における研究者の伸び（2011年を100とした場合の指数）"
+    assert en["h1"] == "Growth of business-enterprise researchers by country (index, 2011 = 100)"
+    assert en["title"] == en["h1"] and ja["title"] == ja["h1"]
+    assert i18n.label("figures", "ja") in ja["nav"] and i18n.label("figures", "en") in en["nav"]
+    # the interactive chart is redrawn with English labels
+    assert "日本" in ja["legend"] and "Japan" in en["legend"] and "Japan" not in ja["legend"], (ja, en)
+    assert index_en["lang"] == "en" and index_en["ja"] == 0 and index_en["h1"] == i18n.label("site_title", "en")
+    assert index_ja["lang"] == "ja" and index_ja["en"] == 0 and index_ja["h1"] == i18n.label("site_title", "ja")
+    assert findings_ja["lang"] == "ja" and findings_ja["h1"] == i18n.label("findings", "ja")
+
+
+def test_language_choice_persists_from_file_urls(real_site, browser):
+    browser.load((real_site / "figures" / f"{FIG1}.html").as_uri())
+    click_lang(browser, "en")
+    browser.js("document.querySelector('nav.topbar a.brand').click()")  # a link to the index
+    browser.wait_for("Page.loadEventFired")
+    state = browser.js(VISIBLE_LABELS)
+    browser.load((real_site / "findings.html").as_uri())
+    later = browser.js(VISIBLE_LABELS)
+    assert state["lang"] == "en" and state["ja"] == 0, state
+    assert later["lang"] == "en", later
+
+
+POINT = """(id => Array.from(document.querySelectorAll('#' + id + ' g.mark-symbol path'))
+  .filter(p => p.__data__ && p.__data__.datum && p.__data__.datum.entity === 'JPN' && p.__data__.datum.year === 2021)
+  .map(p => { const r = p.getBoundingClientRect(); return {x: r.left + r.width / 2, y: r.top + r.height / 2}; }))"""
+
+
+def test_chart_renders_marks_and_hover_shows_the_value_of_japan_2021(real_site, browser):
+    chart = f"chart-{FIG1}"
+    with serve(real_site) as base:
+        events = browser.load(base + f"figures/{FIG1}.html?lang=ja")
+        charts = wait_charts(browser, "ja")
+        browser.js(f"document.getElementById('{chart}').scrollIntoView({{block: 'center'}})")
+        browser.js("new Promise(r => setTimeout(r, 200))")
+        points = browser.js(POINT + f"('{chart}')")
+        assert len(points) == 1, points
+        for dx in (3, 0):  # move onto the point from beside it
+            browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=points[0]["x"] + dx, y=points[0]["y"])
+        tip = browser.js("new Promise(r => setTimeout(() => { const t = document.getElementById('vg-tooltip-element');"
+                         " r(t && t.classList.contains('visible') ? t.innerText : ''); }, 300))")
+        rows = browser.js(f"window.sangakuViews['{chart}'].data('source_0').length")
+        events += browser.events
+    assert charts and all(c["marks"] > 0 for c in charts), charts
+    # figure 1, base 2011: Japan's 2021 index is 529 053 / 490 920 x 100 = 107.8 (OECD MSTI B_RS.FTE)
+    assert "日本" in tip and "2021" in tip and "107.8" in tip, tip
+    assert "D" in tip and "March 2025 edition" in tip and "OECD" in tip, tip  # flag, vintage, source
+    assert not console_errors(events), console_errors(events)
+    assert all(u.startswith(base) or u.startswith("data:") for u in requested_urls(events)), requested_urls(events)
+    out = real_site.parent / "figures" / FIG1 / f"{FIG1}.csv"
+    assert rows == len(out.read_text(encoding="utf-8").splitlines()) - 1
+
+
+def test_csv_behind_the_chart_is_the_figures_csv_and_downloads_answer(real_site, browser):
+    import mimetypes
+
+    with serve(real_site) as base:
+        browser.load(base + f"figures/{FIG1}.html")
+        inline = browser.js(f"document.getElementById('csv-{FIG1}').textContent")
+        links = browser.js("Array.from(document.querySelectorAll('a[download]')).map(a => a.href)")
+        answers = {}
+        for url in links:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                answers[url] = (r.status, r.headers.get_content_type(), r.read())
+    figure_dir = real_site.parent / "figures" / FIG1
+    assert inline == (figure_dir / f"{FIG1}.csv").read_text(encoding="utf-8")
+    expected = {".csv": "text/csv", ".png": "image/png", ".svg": "image/svg+xml"}
+    suffixes = sorted({Path(u).suffix for u in links})
+    assert suffixes == [".cff", ".csv", ".png", ".svg"], links
+    for url, (code, ctype, body) in answers.items():
+        suffix = Path(url).suffix
+        assert code == 200, url
+        assert ctype == expected.get(suffix, mimetypes.guess_type(url)[0] or "application/octet-stream"), (url, ctype)
+        if "/en/" in url:
+            assert body == (real_site.parent / "runs" / f"{FIG1}__en" / Path(url).name).read_bytes(), url
+        elif suffix != ".cff":
+            assert body == (figure_dir / Path(url).name).read_bytes(), url
+    assert any("/en/" in u and u.endswith("_en.png") for u in links), links  # the English rendering
+
+
+WIDER = """(() => {
+  const cw = document.documentElement.clientWidth;
+  const scrolls = e => { for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true; } return false; };
+  return {page: document.documentElement.scrollWidth, view: cw,
+          wider: Array.from(document.querySelectorAll('body *')).filter(e => e.checkVisibility()
+            && e.getBoundingClientRect().right > cw + 1 && !scrolls(e)).map(e => e.tagName + '.' + e.className)};
+})()"""
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_pages_fit_the_window_at_desktop_and_phone_width(real_site, browser, width, tmp_path):
+    shots = Path(os.environ.get("SANGAKU_SHOTS", tmp_path))
+    found = {}
+    with serve(real_site) as base:
+        try:
+            for page in ("index.html", f"figures/{FIG1}.html", "findings.html", f"nb/{FIG1}.html"):
+                for lang in ("ja", "en"):
+                    browser.send("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1,
+                                 mobile=width < 500)
+                    browser.load(base + f"{page}?lang={lang}")
+                    if page.startswith("figures/"):
+                        wait_charts(browser, lang)
+                    found[(page, lang)] = browser.js(WIDER)
+                    browser.screenshot(shots / f"{width}_{lang}_{page.replace('/', '_')}.png", width=width)
+        finally:
+            browser.send("Emulation.clearDeviceMetricsOverride")
+    for key, geo in found.items():
+        assert geo["page"] <= geo["view"] and not geo["wider"], (width, key, geo)
+
+
+def test_print_shows_static_figures_and_no_controls(real_site, browser):
+    with serve(real_site) as base:
+        browser.load(base + f"figures/{FIG1}.html")
+        wait_charts(browser, "ja")
+        browser.send("Emulation.setEmulatedMedia", media="print")
+        try:
+            state = browser.js("""(() => ({
+              controls: Array.from(document.querySelectorAll('.controls, .lang-switch, nav.topbar, .chart'))
+                .filter(e => e.checkVisibility()).length,
+              images: Array.from(document.querySelectorAll('figure.static img')).filter(e => e.checkVisibility())
+                .map(i => i.naturalWidth)}))()""")
+        finally:
+            browser.send("Emulation.setEmulatedMedia", media="")
+    assert state["controls"] == 0 and len(state["images"]) == 1 and state["images"][0] > 0, state
 
 
 def test_missing_browser_is_a_clear_error():

@@ -2,8 +2,9 @@
 figure notes, parameters, and the English run of each figure when the runner provides one.
 
 Temporary files (``analysis.execution.layout.is_temporary``) are never read. The English outputs come from
-``analysis.execution.pipeline.language_outputs(name) -> {"ja": Path, "en": Path}`` when that function exists
-(each path an executed notebook or a folder of output files); otherwise a page falls back to the ja outputs.
+``analysis.execution.pipeline.language_outputs(name) -> {"ja": Path, "en": Path}`` (folders of output files) and
+``language_notebooks`` (executed notebooks) when those functions exist; otherwise a page falls back to the ja
+outputs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from .. import io, paths
 from ..execution import layout
+
+FIGURE_SUFFIXES = (".csv", ".png", ".svg")
 
 
 @dataclass
@@ -59,30 +62,31 @@ def _files_in(folder: Path) -> list[Path]:
     return not_temporary([p for p in sorted(folder.iterdir()) if p.is_file()], folder) if folder.is_dir() else []
 
 
-def language_outputs(name: str) -> dict[str, Path] | None:
-    """The runner's per-language outputs of ``name``, or ``None`` before the runner offers them."""
+def _pipeline_call(function: str, name: str) -> dict[str, Path]:
+    """``analysis.execution.pipeline.<function>(name)``, or ``{}`` before the runner offers it or when the
+    notebook has no such run (a page then falls back to the ja run)."""
     from ..execution import pipeline
 
-    fn = getattr(pipeline, "language_outputs", None)
+    fn = getattr(pipeline, function, None)
     if fn is None:
-        return None
+        return {}
     try:
-        return fn(name)
+        return dict(fn(name))
     except Exception:  # noqa: BLE001 - a notebook without an English run falls back to ja
-        return None
+        return {}
 
 
 def english_run(name: str) -> tuple[Path | None, list[Path]]:
-    """(executed English notebook, its output files) of ``name``, or (None, []) when there is none."""
-    outs = language_outputs(name) or {}
-    en = outs.get("en")
-    if en is None or not Path(en).exists():
-        return None, []
-    en = Path(en)
-    if en.suffix == ".ipynb":
-        return en, []
-    nbs = notebooks_in(en)
-    return (nbs[0] if nbs else None), _files_in(en)
+    """(executed English notebook, its output files) of ``name``, or (None, []) when there is none. The runner's
+    ``language_outputs`` names the English run's folder; its executed notebook is ``language_notebooks``' entry
+    (or the ``.ipynb`` beside the folder). Only figure files (CSV, PNG, SVG) of that folder are shown."""
+    folder = _pipeline_call("language_outputs", name).get("en")
+    nb_path = _pipeline_call("language_notebooks", name).get("en")
+    if folder is not None and nb_path is None:
+        nb_path = Path(folder).with_suffix(".ipynb")
+    nb_path = Path(nb_path) if nb_path is not None and Path(nb_path).is_file() else None
+    files = [f for f in _files_in(Path(folder)) if f.suffix.lower() in FIGURE_SUFFIXES] if folder else []
+    return (nb_path, files) if nb_path or files else (None, [])
 
 
 def collect() -> list[Notebook]:
