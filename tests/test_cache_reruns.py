@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from analysis import cli, paths
-from analysis.execution import pipeline
+from analysis.execution import jobs, pipeline
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
@@ -49,7 +49,7 @@ def test_a_raw_file_read_directly_reruns_its_notebook_with_the_new_value(project
         (project / "data" / "raw" / "toy_source" / "toy.csv").write_text("country,value\nJPN,7\n")
         msgs: list[str] = []
         s = pipeline.reproduce(data=False, site=False, executor=ex, progress=msgs.append)
-    assert [r.name for r in s.ran] == ["hyp_toy"] and s.skipped == ["fig_toy"]
+    assert [r.name for r in s.ran] == ["hyp_toy"] and s.skipped == ["fig_toy", jobs.run_name("fig_toy", {"lang": "en"})]
     assert "  queued hyp_toy (input raw:toy_source/toy.csv changed)" in msgs
     assert "raw value 7" in _outputs("hyp_toy")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+from dataclasses import replace
 import shutil
 import sys
 from pathlib import Path
@@ -13,12 +14,14 @@ import nbformat
 import pytest
 
 from analysis import cli, paths
-from analysis.execution import cache, layout, params, pipeline, schedule, specs, worker
+from analysis.execution import cache, delivery, jobs, layout, params, pipeline, schedule, specs, worker
 from analysis.errors import DataFileError, ParameterError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
 import nbfixtures  # noqa: E402
+
+EN = jobs.run_name("fig_toy", {"lang": "en"})  # reproduce also runs every figure notebook in English
 
 
 @pytest.fixture()
@@ -163,17 +166,26 @@ def test_cache_hits_and_misses(project):
     out = paths.output_dir()
     with CountingExecutor(max_workers=2) as ex:
         first = pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)
-        assert first.ok and _ran(first) == ["fig_toy", "hyp_toy"]
+        assert first.ok and _ran(first) == ["fig_toy", EN, "hyp_toy"]
         assert (out / "figures" / "fig_toy" / "fig_toy.png").read_bytes()[:4] == b"\x89PNG"
+        assert (out / "runs" / EN / "fig_toy.png").read_bytes() == (out / "figures" / "fig_toy" / "fig_toy.png").read_bytes()
+        injected = next(c for c in json.loads((out / "runs" / f"{EN}.ipynb").read_text())["cells"]
+                        if c["id"] == "injected-parameters")
+        # the parameters as the client passed them, not the worker's temporary paths
+        assert "".join(injected["source"]) == f'# Parameters\nlang = "en"\noutput_dir = "{out / "runs" / EN}"\n'
+        assert pipeline.language_outputs("fig_toy") == {"ja": out / "figures" / "fig_toy", "en": out / "runs" / EN}
+        assert pipeline.language_notebooks("fig_toy") == {"ja": out / "notebooks" / "fig_toy.ipynb",
+                                                          "en": out / "runs" / f"{EN}.ipynb"}
+        assert pipeline.language_outputs("hyp_toy") == {"ja": out / "tables" / "hyp_toy"}  # not a figure
 
         again = pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)
-        assert _ran(again) == [] and again.skipped == ["fig_toy", "hyp_toy"]
+        assert _ran(again) == [] and again.skipped == ["fig_toy", "hyp_toy", EN]
 
         # a processed file the figure reads changes -> only the figure reruns (the hypothesis reads none)
         nbfixtures.set_processed(project, "country,value\nJPN,4\n")
         msgs: list[str] = []
         data_change = pipeline.reproduce(data=False, site=False, executor=ex, progress=msgs.append)
-        assert _ran(data_change) == ["fig_toy"]
+        assert _ran(data_change) == ["fig_toy", EN]
         assert "  queued fig_toy (input processed:toy changed)" in msgs
         assert (out / "figures" / "fig_toy" / "fig_toy.csv").read_text() == "country,value\nJPN,4\n"
 
@@ -187,13 +199,16 @@ def test_cache_hits_and_misses(project):
         # outputs gone -> rerun even though the key is the same
         shutil.rmtree(out / "figures" / "fig_toy")
         assert _ran(pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)) == ["fig_toy"]
+        (out / "runs" / EN / "fig_toy.csv").unlink()
+        assert _ran(pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)) == [EN]
         (out / "notebooks" / "hyp_toy.ipynb").unlink()
         assert _ran(pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)) == ["hyp_toy"]
 
         # --force reruns everything
         assert _ran(pipeline.reproduce(data=False, site=False, executor=ex, force=True, progress=_quiet)) == \
-            ["fig_toy", "hyp_toy"]
+            ["fig_toy", EN, "hyp_toy"]
     assert ex.submitted.count("fig_toy") == 4 and ex.submitted.count("hyp_toy") == 4
+    assert ex.submitted.count(EN) == 4
 
 
 def _edited(nb):
@@ -267,8 +282,9 @@ def test_failure_is_isolated_named_and_kept(project, capsys):
         assert (out / "notebooks" / f"{good}.ipynb").exists()
     # the failure is not cached: the next run tries again, the good ones are skipped
     s = pipeline.reproduce(data=False, site=False, progress=_quiet)
-    assert [r.name for r in s.failed] == ["bad_toy"] and s.failed[0].cell_index == 2
-    assert s.skipped == ["fig_toy", "hyp_toy"]
+    assert [r.name for r in s.failed] == ["bad_toy", jobs.run_name("bad_toy", {"lang": "en"})]
+    assert s.failed[0].cell_index == 2
+    assert s.skipped == ["fig_toy", "hyp_toy", EN]
 
 
 def _multiline_bad_notebook() -> nbformat.NotebookNode:
@@ -352,17 +368,25 @@ def test_kernels_are_started_ahead_once_per_notebook_and_cleaned_up(project, mon
     started: list[str] = []
     real_start = worker._start_kernel
 
-    def counting_start(job):
-        started.append(job.name)
-        return real_start(job)
+    def counting_start(task, ws=None):
+        started.append(task.name)
+        return real_start(task, ws)
 
     monkeypatch.setattr(worker, "_start_kernel", counting_start)
+    ctx = cache.Context.current()
+    fig, hyp = pipeline.plan(["fig_toy", "hyp_toy"], [{}])
+    # as in the runner's own pool: the first task starts the next kernel ahead, the second uses it
+    first = worker.execute_job(*delivery.pack(replace(fig, prewarm=True), ctx, embed=False))
+    assert first.ok and len(started) == 2 and len(worker._WARM) == 1
+    second = worker.execute_job(*delivery.pack(hyp, ctx, embed=False))
+    assert second.ok and len(started) == 2, "the kernel started ahead was not used"
+    assert worker._WARM == {} and worker._SPACES == {}  # nothing left running, no directory left
+    # any other executor gets no kernel started ahead: one kernel per notebook
+    started.clear()
     with CountingExecutor(max_workers=1) as ex:
         s = pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)
-    assert s.ok and _ran(s) == ["fig_toy", "hyp_toy"]
-    # first notebook: its own kernel + one started ahead for the second, which uses it: two kernels, not three
-    assert len(started) == 2
-    assert worker._WARM == {}  # nothing left running
+    assert s.ok and _ran(s) == ["fig_toy", EN, "hyp_toy"]
+    assert len(started) == 3 and worker._WARM == {} and worker._SPACES == {}
 
 
 def test_split_streams_are_merged_so_outputs_do_not_depend_on_flush_timing():

@@ -1,4 +1,8 @@
-"""``analysis run``, ``analysis reproduce`` and ``analysis site`` on the command line."""
+"""``analysis run``, ``analysis sweep``, ``analysis reproduce`` and ``analysis site`` on the command line.
+
+``--dask local`` (a ``distributed.LocalCluster`` on 127.0.0.1) or ``--dask tcp://HOST:PORT`` (an existing
+scheduler) runs the notebooks on Dask instead of the runner's own process pool (see ``executors``).
+"""
 
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ def _folder_note(folder: str) -> str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from . import pipeline
+    from . import executors, pipeline
 
     from_files: dict[str, Any] = {}
     for f in args.params or []:
@@ -42,8 +46,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from_cli = {name: value for name, value in (args.param or [])}
     _sigterm_as_interrupt()
     try:
-        jobs, summary = pipeline.run_many(args.notebooks, [from_files, from_cli], cli_text=True, force=args.force,
-                                          max_workers=args.jobs)
+        jobs = pipeline.plan(args.notebooks, [from_files, from_cli], cli_text=True)
+        with executors.open_executor(args.dask, args.jobs) as ex:
+            summary = pipeline.execute(jobs, force=args.force, executor=ex, max_workers=args.jobs)
     except (schedule.Interrupted, KeyboardInterrupt) as exc:
         return _report_interrupt(getattr(exc, "summary", schedule.Summary()))
     failed = {r.name: r for r in summary.failed}
@@ -58,15 +63,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
-def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from . import pipeline
-    from .. import vintages
-
-    vintages.pin_for_run(args.vintage)  # older vintages for this run (workers and kernels inherit the pins)
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from . import executors, sweep
 
     _sigterm_as_interrupt()
     try:
-        summary = pipeline.reproduce(force=args.force, jobs=args.jobs, data=not args.no_data, site=not args.no_site)
+        with executors.open_executor(args.dask, args.jobs) as ex:
+            path, summary = sweep.sweep(args.notebook, cli=args.param or [], grid_file=args.grid, force=args.force,
+                                        executor=ex, max_workers=args.jobs)
+    except (schedule.Interrupted, KeyboardInterrupt) as exc:
+        return _report_interrupt(getattr(exc, "summary", schedule.Summary()))
+    print(f"index: {path} and {path.with_suffix('.csv')}")
+    return 0 if summary.ok else 1
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from . import executors, pipeline
+    from .. import vintages
+
+    vintages.pin_for_run(args.vintage)  # older vintages for this run (workers and kernels inherit the pins)
+    _sigterm_as_interrupt()
+    try:
+        with executors.open_executor(args.dask, args.jobs) as ex:
+            summary = pipeline.reproduce(force=args.force, jobs=args.jobs, executor=ex, data=not args.no_data,
+                                         site=not args.no_site)
     except (schedule.Interrupted, KeyboardInterrupt) as exc:
         return _report_interrupt(getattr(exc, "summary", schedule.Summary()))
     return 0 if summary.ok else 1
@@ -90,8 +110,14 @@ def _jobs_arg(text: str) -> int:
     return n
 
 
+def _add_dask(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--dask", metavar="local|tcp://HOST:PORT", default=None,
+                   help="run on Dask: 'local' starts a LocalCluster on 127.0.0.1 (--jobs workers), an address uses "
+                        "an existing scheduler (default: the runner's own process pool)")
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Register ``run``, ``reproduce`` and ``site`` on the ``analysis`` command."""
+    """Register ``run``, ``sweep``, ``reproduce`` and ``site`` on the ``analysis`` command."""
     s = sub.add_parser("run", help="validate parameters and execute notebooks (cached)")
     s.add_argument("notebooks", nargs="+", help="notebook names, e.g. fig01 (see notebooks/)")
     s.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
@@ -99,7 +125,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--params", action="append", metavar="FILE", help="YAML or JSON file of parameters")
     s.add_argument("--force", action="store_true", help="execute even if the cached result is current")
     s.add_argument("--jobs", type=_jobs_arg, default=None, help="parallel notebooks (default: cores)")
+    _add_dask(s)
     s.set_defaults(func=_cmd_run)
+    s = sub.add_parser("sweep", help="run a notebook for every combination of parameter values (cached) and "
+                                     "index the runs in output/runs/sweeps/")
+    s.add_argument("notebook", help="notebook name, e.g. fig01")
+    s.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "V1,V2,..."),
+                   help="values of one parameter (comma-separated; START..END for whole numbers)")
+    s.add_argument("--grid", metavar="FILE", help="TOML file with a [parameters] table of NAME = [V1, V2, ...]")
+    s.add_argument("--force", action="store_true", help="execute even the runs whose cached result is current")
+    s.add_argument("--jobs", type=_jobs_arg, default=None, help="parallel runs (default: cores)")
+    _add_dask(s)
+    s.set_defaults(func=_cmd_sweep)
     s = sub.add_parser("reproduce", help="verify and build data, execute every notebook, render the site")
     s.add_argument("--force", action="store_true", help="rebuild data and re-execute every notebook")
     s.add_argument("--jobs", type=_jobs_arg, default=None,
@@ -108,6 +145,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--no-site", action="store_true", help="skip rendering output/site")
     s.add_argument("--vintage", action="append", metavar="SOURCE=VINTAGE",
                    help="build from an older vintage, e.g. msti=2025-03 (default: newest committed; data/vintages.toml)")
+    _add_dask(s)
     s.set_defaults(func=_cmd_reproduce)
     s = sub.add_parser("site", help="render output/site from the executed notebooks and their outputs")
     s.add_argument("--force", action="store_true", help="re-render every page")

@@ -134,11 +134,20 @@ def resolve_paths(nb: Notebook, typed: dict[str, Any], cwd: Path | None = None) 
     return out
 
 
-def validate(nb: Notebook, overrides: dict[str, Any], *, cli_text: bool = False) -> dict[str, Any]:
+def run_hook(nb: Notebook, typed: dict[str, Any]) -> None:
+    """Call the notebook's validate hook on its defaults overlaid with ``typed`` (imports the hook's module)."""
+    hook = _hook(nb)
+    if hook is not None:
+        full = {k: v for k, v in nb.params.items() if v is not UNPARSEABLE}
+        hook({**full, **typed})
+
+
+def validate(nb: Notebook, overrides: dict[str, Any], *, cli_text: bool = False, hook: bool = True) -> dict[str, Any]:
     """Check overrides against the notebook's parameters and its validate hook; return typed overrides.
 
     ``cli_text=True`` means values are strings from ``-p`` and are converted to the default's type first.
-    Path parameters come back absolute.
+    Path parameters come back absolute. ``hook=False`` checks names, types and paths only (no import): the
+    runner calls :func:`run_hook` later, for the runs the cache does not hold.
     """
     typed: dict[str, Any] = {}
     for name, value in overrides.items():
@@ -149,8 +158,6 @@ def validate(nb: Notebook, overrides: dict[str, Any], *, cli_text: bool = False)
             value = coerce_cli_value(name, value, default)
         typed[name] = check_type(name, value, default)
     typed = resolve_paths(nb, typed)
-    hook = _hook(nb)
-    if hook is not None:
-        full = {k: v for k, v in nb.params.items() if v is not UNPARSEABLE}
-        hook({**full, **typed})
+    if hook:
+        run_hook(nb, typed)
     return typed

@@ -1,7 +1,17 @@
 """The pipeline: raw data -> processed data -> notebooks -> site, under one lock on ``output/``.
 
 ``run`` executes named notebooks with other parameters; ``reproduce`` does everything; ``commit_notebook``
-executes a notebook in place for committing, through the same worker as every other execution.
+executes a notebook in place for committing, through the same worker as every other execution. Every entry
+point takes an ``executor`` (default: the runner's own process pool; ``executors.open_executor`` gives a Dask one).
+
+Parameters are checked in two steps, both before any kernel starts: names, types and paths for every job (no
+import, so a cached ``analysis run`` returns at once), then the notebooks' validate hooks for the jobs the cache
+does not hold.
+
+Languages: ``reproduce`` runs every figure notebook twice, with its defaults (``lang = "ja"``, the deck's labels;
+executed copy ``output/notebooks/<name>.ipynb``, files in ``output/figures/<name>/``) and with ``lang = "en"`` as
+an ordinary cached run with other parameters (``output/runs/<name>__<hash>.ipynb`` and ``output/runs/<name>__<hash>/``).
+:func:`language_outputs` and :func:`language_notebooks` say where each language's results are, for the site.
 """
 
 from __future__ import annotations
@@ -12,16 +22,16 @@ import fcntl
 import os
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .. import io, paths
 from ..errors import SangakuError
-from . import cache, layout, worker
+from . import cache, delivery, layout, worker
 from .cache import Context
-from .jobs import Job, make_job
-from .params import validate
+from .jobs import Job, make_job, run_name
+from .params import run_hook, validate
 from .schedule import Progress, Summary, run_jobs, say
-from .specs import discover, load_notebook, load_specs, resolve_notebooks
+from .specs import Notebook, discover, load_notebook, load_specs, resolve_notebooks
 
 STALE_DATA_TEMP_SECONDS = 3600  # a data temporary this old has lost its writer
 
@@ -95,24 +105,33 @@ def run(names: list[str], overrides: dict[str, Any] | None = None, *, cli_text: 
                     max_workers=max_workers, progress=progress)[1]
 
 
+def typed_overrides(nb: Notebook, layers: list[dict[str, Any]], *, cli_text: bool = False) -> dict[str, Any]:
+    """``layers`` of overrides (a file, then ``-p``) checked for names, types and paths and merged in order."""
+    typed: dict[str, Any] = {}
+    for i, layer in enumerate(layers):
+        typed.update(validate(nb, layer, cli_text=cli_text and i == len(layers) - 1, hook=False))
+    return typed
+
+
+def hook_check(notebooks: dict[str, Notebook]) -> Callable[[list[Job]], None]:
+    """A ``before_start`` callback: the validate hooks of the jobs about to run (cached ones were checked when
+    they ran; importing every hook would slow a cached run)."""
+    def check(todo: list[Job]) -> None:
+        for job in todo:
+            run_hook(notebooks[job.name], job.overrides)
+    return check
+
+
 def plan(names: list[str], layers: list[dict[str, Any]], *, cli_text: bool = False) -> list[Job]:
     """Jobs for the named notebooks; ``layers`` of overrides apply in order (a file, then ``-p``).
 
-    Every check — notebook names, parameter names and types, paths, the validate hooks — runs here, before any
-    kernel starts. The hook sees all layers together.
+    Names, parameter names and types and paths are checked here; the validate hooks (which see all layers
+    together) run for the jobs the cache does not hold, before any kernel starts (:func:`hook_check`).
     """
     specs = load_specs()
     nbs = [load_notebook(p, specs) for p in resolve_notebooks(names)]
     ctx = Context.current()
-    jobs = []
-    for nb in nbs:
-        typed: dict[str, Any] = {}
-        for i, layer in enumerate(layers):
-            typed.update(validate(nb, layer, cli_text=cli_text and i == len(layers) - 1))
-        if len(layers) > 1:
-            validate(nb, typed)
-        jobs.append(make_job(nb, typed, ctx))
-    return jobs
+    return [make_job(nb, typed_overrides(nb, layers, cli_text=cli_text), ctx) for nb in nbs]
 
 
 def run_many(names: list[str], layers: list[dict[str, Any]], *, cli_text: bool = False, force: bool = False,
@@ -120,14 +139,50 @@ def run_many(names: list[str], layers: list[dict[str, Any]], *, cli_text: bool =
              progress: Progress = say) -> tuple[list[Job], Summary]:
     """``plan`` then execute under the output lock; returns the jobs and the summary."""
     jobs = plan(names, layers, cli_text=cli_text)
+    return jobs, execute(jobs, force=force, executor=executor, max_workers=max_workers, progress=progress)
+
+
+def execute(jobs: list[Job], *, force: bool = False, executor: cf.Executor | None = None,
+            max_workers: int | None = None, progress: Progress = say) -> Summary:
+    """Run planned jobs under the output lock; the validate hooks of those that must run are called first."""
+    def check(todo: list[Job]) -> None:
+        if todo:
+            specs = load_specs()
+            hook_check({job.name: load_notebook(Path(job.input_path), specs) for job in todo})(todo)
+
     with output_lock():
-        summary = run_jobs(jobs, force=force, executor=executor, max_workers=max_workers, progress=progress)
-    return jobs, summary
+        return run_jobs(jobs, force=force, executor=executor, max_workers=max_workers, progress=progress,
+                        before_start=check)
+
+
+def english_run(nb: Notebook) -> bool:
+    """True for a figure notebook whose default language is not English (reproduce also runs it in English)."""
+    return nb.kind == "figure" and nb.params.get("lang", "en") != "en"
+
+
+def language_outputs(name: str) -> dict[str, Path]:
+    """Where each language's output files of notebook ``name`` are: ``{"ja": output/figures/<name>, "en":
+    output/runs/<name>__<hash>}`` for a figure notebook (``reproduce`` makes both), ``{"ja": ...}`` otherwise.
+    The folders exist once ``reproduce`` has run."""
+    nb = load_notebook(resolve_notebooks([name])[0])
+    out = {"ja": nb.default_output_folder()}
+    if english_run(nb):
+        out["en"] = layout.runs_dir() / run_name(nb.name, {"lang": "en"})
+    return out
+
+
+def language_notebooks(name: str) -> dict[str, Path]:
+    """The executed notebook of each language of ``name`` (same keys as :func:`language_outputs`)."""
+    folders = language_outputs(name)
+    out = {"ja": layout.executed_dir() / f"{folders['ja'].name}.ipynb"}
+    if "en" in folders:
+        out["en"] = folders["en"].with_suffix(".ipynb")
+    return out
 
 
 def reproduce(*, force: bool = False, jobs: int | None = None, executor: cf.Executor | None = None,
               data: bool = True, site: bool = True, progress: Progress = say) -> Summary:
-    """The whole analysis: data, every notebook (cached, in parallel), then the site."""
+    """The whole analysis: data, every notebook (cached, in parallel) and every figure in English, then the site."""
     t0 = time.perf_counter()
     with output_lock():
         if data:
@@ -138,16 +193,11 @@ def reproduce(*, force: bool = False, jobs: int | None = None, executor: cf.Exec
         if undeclared:
             progress(f"[notebooks] note: {layout.SPEC_FILE} declares notebooks that do not exist: {undeclared}")
         ctx = Context.current()
-        progress(f"[notebooks] {len(nbs)} in {paths.notebooks_dir()}")
-
-        def check(todo: list[Job]) -> None:
-            # The validate hooks of the notebooks about to run are called on their defaults before any kernel
-            # starts; cached ones were checked when they ran (importing every hook would slow a no-op run).
-            for job in todo:
-                validate(nbs[job.name], {})
-
-        summary = run_jobs([make_job(nb, {}, ctx) for nb in nbs.values()], force=force, executor=executor,
-                           max_workers=jobs, progress=progress, before_start=check)
+        todo = [make_job(nb, {}, ctx) for nb in nbs.values()]
+        todo += [make_job(nb, {"lang": "en"}, ctx) for nb in nbs.values() if english_run(nb)]
+        progress(f"[notebooks] {len(nbs)} in {paths.notebooks_dir()}, {len(todo) - len(nbs)} also in English")
+        summary = run_jobs(todo, force=force, executor=executor, max_workers=jobs, progress=progress,
+                           before_start=hook_check(nbs))
         if site:
             from .. import site as site_mod
 
@@ -164,8 +214,10 @@ def commit_notebook(path: Path, progress: Progress = say) -> None:
     path = Path(path).resolve()
     nb = load_notebook(path)
     validate(nb, {})
-    job = make_job(nb, {}, Context.current(), output_path=path)
-    res = worker.execute_job(job)
+    ctx = Context.current()
+    job = make_job(nb, {}, ctx, output_path=path)
+    task, blobs = delivery.pack(job, ctx, embed=False)
+    res = delivery.deliver(job, worker.execute_job(task, blobs))
     if not res.ok:
         raise SangakuError(f"{res.message}" + (f"; executed copy kept: {res.failed_path}" if res.failed_path else ""))
     progress(f"committed {path.name} ({res.seconds:.1f} s)")

@@ -1,8 +1,10 @@
 """Scheduling: which jobs run (the cache decides), on which executor, and what a run reports.
 
-The scheduler only calls ``executor.submit(execute_job, job)`` and waits on the futures, so any
-``concurrent.futures.Executor`` works: its own ``ProcessPoolExecutor``, a ``ThreadPoolExecutor``, or a Dask
-cluster through ``distributed.Client(...).get_executor()``. Ctrl-C stops its own workers and their kernels
+The scheduler packs each job that must run into a self-contained task (``delivery.pack``), calls
+``executor.submit(execute_job, task, blobs)`` and writes what comes back (``delivery.deliver``) before the cache
+records it, so any ``concurrent.futures.Executor`` works: its own ``ProcessPoolExecutor`` (the default, the only
+one that starts kernels ahead), a ``ThreadPoolExecutor``, a Dask cluster (``executors.DaskExecutor``, or
+``distributed.Client(...).get_executor()``). Executors on this machine get the inputs as paths, others as bytes. Ctrl-C stops its own workers and their kernels
 within seconds and raises :class:`Interrupted` carrying what finished.
 """
 
@@ -15,7 +17,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import cache, worker
+from . import cache, delivery, executors, worker
 from .jobs import Job, Result
 
 Progress = Callable[[str], None]
@@ -102,14 +104,16 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
         executor = cf.ProcessPoolExecutor(max_workers=workers, initializer=worker.init_pool_worker)
         progress(f"running {n} notebook(s) on {workers} worker(s)")
     else:
+        workers = 0
         progress(f"running {n} notebook(s) on {type(executor).__name__}")
+    embed = not executors.shares_files(executor)
+    ctx = cache.Context.current()
     futures: dict[cf.Future, Job] = {}
     try:
-        workers = getattr(executor, "_max_workers", 1) or 1
-        # The last job each worker takes needs no kernel started ahead.
-        todo = [(dataclasses.replace(job, prewarm=i < n - workers), why) for i, (job, why) in enumerate(todo)]
-        for job, why in todo:
-            futures[executor.submit(worker.execute_job, job)] = job
+        for i, (job, why) in enumerate(todo):
+            # Only the runner's own pool starts kernels ahead; the last job of each worker needs none.
+            task, blobs = delivery.pack(dataclasses.replace(job, prewarm=own and i < n - workers), ctx, embed=embed)
+            futures[executor.submit(worker.execute_job, task, blobs)] = job
             progress(f"  queued {job.out_name} ({why})")
         for i, fut in enumerate(cf.as_completed(futures), 1):
             job = futures.pop(fut)
@@ -117,8 +121,12 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
                 res = fut.result()
             except Exception as exc:  # the worker itself died (e.g. killed): still report this notebook
                 res = Result(job.out_name, False, 0.0, f"{job.out_name}: worker failed: {type(exc).__name__}: {exc}")
+            try:
+                res = delivery.deliver(job, res)
+            except OSError as exc:
+                res = Result(job.out_name, False, res.seconds, f"{job.out_name}: cannot write its results: {exc}")
             if res.ok:
-                cache.record(job.out_name, job.name, job.key, job.folder, res.seconds)
+                cache.record(job.out_name, job.name, job.key, job.folder, res.seconds)  # after the files
                 summary.ran.append(res)
                 progress(f"[{i}/{n}] {res.name} done {res.seconds:.1f} s")
             else:

@@ -1,19 +1,31 @@
-"""The worker: the only code shipped to an executor. Executes one notebook with papermill in a fresh kernel.
+"""The worker: the only code shipped to an executor. Executes one task with papermill in a fresh kernel.
 
-Kernels talk to the worker over IPC sockets (no TCP port, so no unencrypted-transport warning), get their
-declared inputs from a per-worker file, and die with the worker (ipykernel polls its parent). Workers of the
-runner's own pool ignore Ctrl-C (the parent handles it) and die with the parent (``PR_SET_PDEATHSIG``); on
-SIGTERM they kill their kernels at once and remove their temporary notebook.
+A worker needs the environment (this package and the ``sangaku`` kernel) but none of the client's files: each
+task runs in a temporary project directory of its own — ``notebooks/`` (the kernel's working directory),
+``data/processed``, ``data/raw``, ``.files`` (file parameters) and
+``output/`` — filled from the task's inputs (bytes by sha256, or links to the client's files when both share a
+filesystem), and the executed notebook and output files go back in the :class:`~.jobs.Result`. The worker checks
+that its own ``analysis`` modules and package data are the ones the client's cache key holds. Environment variables go to the
+kernel only; the worker's own environment is never changed.
+
+Kernels talk to the worker over IPC sockets (no TCP port, so no unencrypted-transport warning) and die with the
+worker (ipykernel polls its parent). Only tasks marked ``prewarm`` (the runner's own process pool) start the
+next kernel ahead; a kernel is killed as soon as its notebook is done. Workers of the runner's own pool ignore
+Ctrl-C (the parent handles it) and die with the parent (``PR_SET_PDEATHSIG``); on SIGTERM they kill their
+kernels at once and remove their directories.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import multiprocessing.util
 import os
 import re
+import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -21,46 +33,139 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .. import inputs, io
-from . import layout
-from .jobs import Job, Result
+from .. import inputs
+from . import codegraph
+from .jobs import Result, Task
 
 _WARM: dict[tuple, Any] = {}  # kernels started ahead, per worker: startup overlaps the previous notebook
 _LIVE: set = set()  # every kernel this process started and has not stopped (killed on SIGTERM)
-_TEMPS: set[Path] = set()
+_SPACES: dict[tuple[int, int], Path] = {}  # (pid, thread) -> its project directory
 _LOCK = threading.Lock()
 
 
-def _declared_file() -> Path:
-    return layout.cache_dir() / "declared" / f"{os.getpid()}-{threading.get_ident()}.json"
+def _import_nbformat():
+    # jsonschema (imported by nbformat) builds a Lark grammar for the optional ``iri`` format when rfc3987_syntax
+    # is installed (~1.9 s per process); nbformat's schema uses no such format, so that module is not loaded here.
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+    import nbformat
+
+    return nbformat
 
 
-def _kernel_env(job: Job) -> dict[str, str]:
-    return {**job.env, inputs.ENV_DECLARED: str(_declared_file())}
+# ----------------------------------------------------------------------------------------- directories
 
 
-def _warm_key(job: Job) -> tuple:
-    return (job.kernel, job.cwd, tuple(sorted(_kernel_env(job).items())))
+def _workspace() -> Path:
+    """This thread's project directory (kept while a kernel started ahead waits in it)."""
+    ident = (os.getpid(), threading.get_ident())
+    with _LOCK:
+        ws = _SPACES.get(ident)
+        if ws is None or not ws.is_dir():
+            ws = Path(tempfile.mkdtemp(prefix="sangaku-job-"))
+            _SPACES[ident] = ws
+    (ws / "notebooks").mkdir(exist_ok=True)
+    return ws
 
 
-def _start_kernel(job: Job):
+def _clear(ws: Path) -> None:
+    """Empty the directory but keep ``notebooks/``: a kernel started ahead has it as working directory."""
+    for child in ws.iterdir():
+        target = child if child.name != "notebooks" else None
+        for p in ([target] if target else list(child.iterdir())):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+
+
+def _remove_workspace(ws: Path) -> None:
+    with _LOCK:
+        for k, v in list(_SPACES.items()):
+            if v == ws:
+                del _SPACES[k]
+    shutil.rmtree(ws, ignore_errors=True)
+
+
+def _materialise(task: Task, ws: Path, blobs: dict[str, bytes]) -> None:
+    """Put every input where the kernel's ``analysis.paths`` looks for it."""
+    for item in task.inputs:
+        dest = ws / item.dest
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        data = blobs.get(item.sha256)
+        if data is not None:
+            if hashlib.sha256(data).hexdigest() != item.sha256:
+                raise RuntimeError(f"input {item.dest}: content does not match its sha256 {item.sha256[:12]}")
+            dest.write_bytes(data)
+        elif Path(item.source).is_file():  # same machine as the client: link, never copy
+            os.symlink(item.source, dest)
+        else:
+            raise RuntimeError(f"input {item.dest} (sha256 {item.sha256[:12]}) is neither in the task nor at "
+                               f"{item.source} on this worker; an executor without the client's files needs "
+                               "the inputs shipped with the task")
+
+
+def _check_installed(task: Task) -> None:
+    """Refuse to run with ``analysis`` modules or package data other than those the client's key holds."""
+    differ = []
+    for rel, digest in sorted(task.code.items()):
+        file = codegraph.PACKAGE_DIR / rel
+        if not file.is_file() or hashlib.sha256(file.read_bytes()).hexdigest() != digest:
+            differ.append(rel)
+    if differ:
+        raise RuntimeError(f"this worker's analysis package differs from the client's in {', '.join(differ)} "
+                           f"(installed at {codegraph.PACKAGE_DIR}); install the same version on every worker")
+
+
+def _worker_parameters(task: Task, ws: Path) -> dict[str, Any]:
+    params = dict(task.parameters)
+    if task.redirect_output_dir:
+        params["output_dir"] = str(ws / "output" / task.worker_folder)
+    for name, dest in task.file_params.items():
+        params[name] = str(ws / dest)
+    return params
+
+
+def _collect(ws: Path, task: Task) -> dict[str, bytes]:
+    folder = ws / "output" / task.worker_folder
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
+
+
+# -------------------------------------------------------------------------------------------- kernels
+
+
+def _kernel_env(task: Task, ws: Path) -> dict[str, str]:
+    return {**task.env, "SANGAKU_ROOT": str(ws), "SANGAKU_OUTPUT": str(ws / "output"),
+            inputs.ENV_DECLARED: str(ws / ".declared.json")}
+
+
+def _warm_key(task: Task, ws: Path) -> tuple:
+    return (task.kernel, str(ws), tuple(sorted(_kernel_env(task, ws).items())))
+
+
+def _start_kernel(task: Task, ws: Path | None = None):
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    # IPC sockets need an absolute path (the kernel runs in notebooks/, the client elsewhere) of < 108 bytes.
+    ws = ws or _workspace()
+    # IPC sockets need an absolute path of < 108 bytes.
     ipc = Path(tempfile.gettempdir()) / f"sangaku-kernel-{uuid.uuid4().hex[:16]}"
-    km = AsyncKernelManager(kernel_name=job.kernel, transport="ipc", ip=str(ipc))
-    run_sync(km.start_kernel)(cwd=job.cwd, env={**os.environ, **_kernel_env(job)})
+    km = AsyncKernelManager(kernel_name=task.kernel, transport="ipc", ip=str(ipc))
+    run_sync(km.start_kernel)(cwd=str(ws / "notebooks"), env={**os.environ, **_kernel_env(task, ws)})
     with _LOCK:
         _LIVE.add(km)
     return km
 
 
-def _stop_kernel(km, now: bool = False) -> None:
+def _stop_kernel(km) -> None:
+    """Kill at once: the notebook is done and its files are written, so a graceful shutdown only costs time."""
     from jupyter_core.utils import run_sync
 
     try:
-        run_sync(km.shutdown_kernel)(now=now)
+        run_sync(km.shutdown_kernel)(now=True)
     except Exception:  # already gone: nothing to clean up
         pass
     with _LOCK:
@@ -79,12 +184,15 @@ def _kill_kernels_now() -> None:
 
 
 def shutdown_warm_kernels() -> None:
-    """Stop kernels started ahead for notebooks that never came (end of a run, or on exit)."""
+    """Stop kernels started ahead for notebooks that never came, and remove this process's directories."""
     with _LOCK:
         kms = list(_WARM.values())
         _WARM.clear()
+        spaces = [ws for (pid, _), ws in _SPACES.items() if pid == os.getpid()]
     for km in kms:
-        _stop_kernel(km, now=True)
+        _stop_kernel(km)
+    for ws in spaces:
+        _remove_workspace(ws)
 
 
 atexit.register(shutdown_warm_kernels)
@@ -93,8 +201,8 @@ multiprocessing.util.Finalize(None, shutdown_warm_kernels, exitpriority=10)  # p
 
 def _on_sigterm(signum, frame) -> None:
     _kill_kernels_now()
-    for tmp in list(_TEMPS):
-        tmp.unlink(missing_ok=True)
+    for ws in list(_SPACES.values()):
+        shutil.rmtree(ws, ignore_errors=True)
     os._exit(128 + signum)
 
 
@@ -110,22 +218,25 @@ def init_pool_worker() -> None:
         pass
 
 
-def _take_kernel(job: Job):
+def _take_kernel(task: Task, ws: Path):
     from jupyter_core.utils import run_sync
 
     with _LOCK:
-        km = _WARM.pop(_warm_key(job), None)
+        km = _WARM.pop(_warm_key(task, ws), None)
     if km is not None and not run_sync(km.is_alive)():
         km = None
-    km = km or _start_kernel(job)
-    if job.prewarm:
-        nxt = _start_kernel(job)
+    km = km or _start_kernel(task, ws)
+    if task.prewarm:
+        nxt = _start_kernel(task, ws)
         with _LOCK:
-            old = _WARM.pop(_warm_key(job), None)
-            _WARM[_warm_key(job)] = nxt
+            old = _WARM.pop(_warm_key(task, ws), None)
+            _WARM[_warm_key(task, ws)] = nxt
         if old is not None:
-            _stop_kernel(old, now=True)
+            _stop_kernel(old)
     return km
+
+
+# ------------------------------------------------------------------------------------------ notebooks
 
 
 def coalesce_streams(cell) -> None:
@@ -141,8 +252,9 @@ def coalesce_streams(cell) -> None:
     cell["outputs"] = merged
 
 
-def normalise(nb):
-    """Strip volatile metadata, merge split streams and give papermill's cells fixed ids (equal runs, equal bytes)."""
+def normalise(nb, parameters: dict | None = None, kernel: str = ""):
+    """Strip volatile metadata, merge split streams, give papermill's cells fixed ids and, with ``parameters``,
+    show them in the injected cell as the client passed them (not the worker's paths): equal runs, equal bytes."""
     from ..nbtools import strip_volatile
 
     nb = strip_volatile(nb)
@@ -152,6 +264,10 @@ def normalise(nb):
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags:
             cell["id"] = "injected-parameters"
+            if parameters:
+                from papermill.translators import translate_parameters
+
+                cell["source"] = translate_parameters(kernel, "python", parameters, "Parameters")
         elif "papermill-error-cell-tag" in tags:
             cell["id"] = f"papermill-error-{i}"
     return nb
@@ -180,69 +296,64 @@ def failing_line(source: str, exec_count: int | None, traceback: list[str]) -> t
     return found, lines[found - 1].strip()
 
 
-def _write_parameters(job: Job) -> None:
-    folder = Path(job.folder)
-    if job.record_parameters and folder.is_dir():
-        doc = {"notebook": job.name, "run": job.out_name, "parameters": job.parameters,
-               "command": "analysis run " + job.name + "".join(
-                   f" -p {k} {json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v}"
-                   for k, v in sorted(job.parameters.items()) if k != "output_dir")}
-        io.write_text(folder / "PARAMETERS.json", json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+def execute_job(task: Task, blobs: dict[str, bytes] | None = None) -> Result:
+    """Execute one task with papermill in its own directory; never raises (failures come back as a ``Result``).
 
-
-def execute_job(job: Job) -> Result:
-    """Execute one notebook with papermill; never raises (failures come back as a ``Result``).
-
-    papermill writes to a temporary file beside the target; the normalised notebook then replaces the executed
-    copy atomically, so an interrupted run never leaves a half-written notebook.
+    Returns the executed notebook (normalised text) and the files of its output folder; a failed run returns its
+    executed copy for inspection. Nothing is left behind: the kernel is killed, the directory removed (kept only
+    while a kernel started ahead waits in it).
     """
-    import nbformat
+    nbformat = _import_nbformat()
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    os.environ.update(job.env)
     t0 = time.perf_counter()
-    target = Path(job.output_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.stem}.{os.getpid()}.{time.monotonic_ns()}{layout.RUNNING_SUFFIX}"
-    declared = _declared_file()
-    io.write_text(declared, json.dumps(job.declared, sort_keys=True, ensure_ascii=False))
-    _TEMPS.add(tmp)
+    phases: dict[str, float] = {}
+    ws = _workspace()
+    _clear(ws)
+    src = ws / "notebooks" / f"{task.name}.ipynb"
+    tmp = ws / "notebooks" / f".{task.name}.executed.ipynb"
 
-    def keep_failed() -> str:
+    def executed_text() -> str:
         if not tmp.exists():
             return ""
-        nb = normalise(nbformat.read(tmp, as_version=4))
-        io.write_text(job.failed_path, nbformat.writes(nb) + "\n")
-        return job.failed_path
+        return nbformat.writes(normalise(nbformat.read(tmp, as_version=4), task.parameters, task.kernel)) + "\n"
 
     km = None
     try:
-        km = _take_kernel(job)
+        _check_installed(task)
+        _materialise(task, ws, blobs or {})
+        (ws / ".declared.json").write_text(json.dumps(task.declared, sort_keys=True, ensure_ascii=False))
+        src.write_text(task.notebook, encoding="utf-8")
+        phases["inputs"] = time.perf_counter() - t0
+        km = _take_kernel(task, ws)
+        phases["kernel"] = time.perf_counter() - t0 - phases["inputs"]
         papermill.execute_notebook(
-            job.input_path, str(tmp), parameters=job.parameters or None, kernel_name=job.kernel,
+            str(src), str(tmp), parameters=_worker_parameters(task, ws) or None, kernel_name=task.kernel,
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            execution_timeout=job.timeout, resources={"metadata": {"path": job.cwd}}, km=km,
+            execution_timeout=task.timeout, resources={"metadata": {"path": str(ws / "notebooks")}}, km=km,
         )
-        nb = normalise(nbformat.read(tmp, as_version=4))
-        io.write_text(target, nbformat.writes(nb) + "\n")
-        Path(job.failed_path).unlink(missing_ok=True)
-        _write_parameters(job)
-        return Result(job.out_name, True, time.perf_counter() - t0)
+        phases["execute"] = time.perf_counter() - t0 - phases["inputs"] - phases["kernel"]
+        text, files = executed_text(), _collect(ws, task)
+        return Result(task.out_name, True, time.perf_counter() - t0, notebook=text, files=files, phases=phases)
     except PapermillExecutionError as exc:
-        kept = keep_failed()
         line = failing_line(exc.source or "", exc.exec_count, exc.traceback or [])
-        msg = (f"{job.out_name}: cell {exc.cell_index} (execution count {exc.exec_count}) raised {exc.ename}: "
+        msg = (f"{task.out_name}: cell {exc.cell_index} (execution count {exc.exec_count}) raised {exc.ename}: "
                f"{exc.evalue}" + (f" — at line {line[0]}: `{line[1][:80]}`" if line else ""))
-        return Result(job.out_name, False, time.perf_counter() - t0, msg, exc.cell_index, exc.ename,
-                      str(exc.evalue), kept)
-    except Exception as exc:  # kernel death, timeout, missing kernel: report, let the other notebooks finish
-        kept = keep_failed()
-        msg = f"{job.out_name}: {type(exc).__name__}: {exc}"
-        return Result(job.out_name, False, time.perf_counter() - t0, msg, None, type(exc).__name__, str(exc), kept)
+        return Result(task.out_name, False, time.perf_counter() - t0, msg, exc.cell_index, exc.ename,
+                      str(exc.evalue), notebook=executed_text())
+    except Exception as exc:  # kernel death, timeout, missing kernel or input: report, let the others finish
+        msg = f"{task.out_name}: {type(exc).__name__}: {exc}"
+        try:
+            kept = executed_text()
+        except Exception:  # a half-written executed copy: nothing to keep
+            kept = ""
+        return Result(task.out_name, False, time.perf_counter() - t0, msg, None, type(exc).__name__, str(exc),
+                      notebook=kept)
     finally:
         if km is not None:
             _stop_kernel(km)
-        tmp.unlink(missing_ok=True)
-        _TEMPS.discard(tmp)
-        declared.unlink(missing_ok=True)
+        if task.prewarm:
+            _clear(ws)  # the next task of this worker starts in the same (empty) directory
+        else:
+            _remove_workspace(ws)
