@@ -271,3 +271,49 @@ def test_index_shows_c1b_with_its_robustness_count(country_export, outputs):
     assert cells["C1b"][:2] == ("supported", "supported")
     assert f"{agree}/{len(rob)} robustness rows agree" in cells["C1b"][2]
     assert all("robustness rows agree" in cells[h][2] for h in ("C1a", "C1c", "C2a", "C2b", "C3a"))
+
+
+def _site_bytes(site_root: Path) -> dict[str, bytes]:
+    return {p.relative_to(site_root).as_posix(): p.read_bytes() for p in sorted(site_root.rglob("*")) if p.is_file()}
+
+
+def test_a_rebuild_is_byte_identical(outputs):
+    site.render(progress=lambda m: None)
+    first = _site_bytes(outputs / "site")
+    site.render(force=True, progress=lambda m: None)
+    assert _site_bytes(outputs / "site") == first
+    assert {"index.html", "findings.html", "nb/fig_toy.html", "figures/fig_toy.html", "static/site.js",
+            "static/table.js", "vendor/vega.min.js", "vendor/vega-lite.min.js",
+            "vendor/vega-embed.min.js"} <= set(first)
+    for name, data in first.items():
+        if name.endswith(".html"):
+            assert _no_external(data.decode("utf-8")) == [], name
+
+
+def test_findings_cards_follow_the_exported_verdicts(outputs):
+    """The card's verdict word, sentence and certainty come from the export: change the export, the words follow."""
+    html = findings_html(site.render(progress=lambda m: None))
+    card = re.search(r'<article class="finding verdict-supported" id="finding-H_TOY">.*?</article>', html, re.S)
+    assert card, html[:500]
+    text = card.group(0)
+    assert "The estimate has the expected sign and is statistically significant (estimate 0.5, p = 0.001)." in text
+    assert "95 % interval [0.3, 0.7]; the same verdict on 2 of 5 robustness checks" in text
+    assert "予想どおりの向きで、統計的に有意です" in text
+    write_export(outputs,
+                 export_row(family="toy", hypothesis="H_TOY", role="hypothesis", model="m1", term="x", estimate=-0.5,
+                            ci_low=-0.7, ci_high=-0.3, p_value=0.001, n_obs=120, n_clusters=37, verdict="contrary",
+                            **{"robustness same verdict": "1/5"}, notebook="hyp_toy", statement="toy"))
+    html = findings_html(site.render(progress=lambda m: None))
+    text = re.search(r'<article class="finding verdict-contrary" id="finding-H_TOY">.*?</article>', html, re.S).group(0)
+    assert "opposite direction" in text and "[-0.7, -0.3]" in text and "1 of 5 robustness checks" in text
+    assert 'id="finding-H_OTHER"' not in html  # only what the export holds (and the registry) is shown
+
+
+def test_specification_shares_are_shown_when_the_export_has_them(outputs):
+    path = outputs / "tables" / verdicts.SUMMARY_NOTEBOOK / verdicts.EXPORT_NAME
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0] + ",spec_share_supported,n_specs", lines[1] + ",0.25,48",
+                               lines[2] + ",,"]) + "\n", encoding="utf-8")
+    html = findings_html(site.render(progress=lambda m: None))
+    assert "25% of 48 specifications support it" in html
+    assert '<span class="specs">25% / 48' in html
