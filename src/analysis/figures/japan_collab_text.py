@@ -215,8 +215,10 @@ def coverage_text(frame: pd.DataFrame, figure: int, lang: str = "ja", unused: pd
     L = lambda en, ja: labels.text(en, ja, lang)  # noqa: E731
     start, end = int(frame["year"].min()), int(frame["year"].max())
     out = [L(f"- **Span drawn:** FY{start}-FY{end}.", f"- **描画範囲：** {start}-{end}年度。")]
-    if figure == 2:
-        names = {k: _series_name(FIG2_SERIES, k, lang) for k in FIG2_SERIES}
+    if figure == 2:  # the amount and count series share their labels: say which panel
+        panel = {"amount": L(" (amount)", "（金額）"), "count": L(" (count)", "（件数）"), "per_project": ""}
+        of = dict(zip(frame["series"], frame["panel"]))
+        names = {k: _series_name(FIG2_SERIES, k, lang) + panel[of[k]] for k in FIG2_SERIES if k in of}
     elif figure == 5:
         names = {f"{panel}:{t}": type_name(t, lang) + L(f" ({panel})", "（件数）" if panel == "count" else "（収入）")
                  for panel, t in dict.fromkeys(zip(frame["panel"], frame["series"])) if t != "patent_income_mext"}
