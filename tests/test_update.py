@@ -94,7 +94,7 @@ def revised_msti(msti_rows):
 @pytest.fixture()
 def project(tmp_path, monkeypatch, msti_rows) -> Path:
     """A scratch project root: data/raw copied (MSTI vintage 2025-03 = the four economies), notebooks.toml,
-    processed data of two small sources; ``SANGAKU_ROOT`` and ``SANGAKU_OUTPUT`` point at it."""
+    processed data of a small source; ``SANGAKU_ROOT`` and ``SANGAKU_OUTPUT`` point at it."""
     root = tmp_path / "proj"
     shutil.copytree(REAL_RAW, root / "data" / "raw", copy_function=shutil.copy)
     shutil.copy(ROOT / "data" / "vintages.toml", root / "data" / "vintages.toml")
@@ -107,7 +107,7 @@ def project(tmp_path, monkeypatch, msti_rows) -> Path:
     assert raw == (root / "data" / "raw").resolve()
     (raw / "oecd_msti" / "2025-03" / "msti_raw.csv.gz").write_bytes(gzip.compress(_csv_bytes(*msti_rows), mtime=0))
     manifest.refresh(raw)
-    build.build(raw, sources=["cincera1997", "worldbank_wdi"])
+    build.build(raw, sources=["cincera1997"])
     return root
 
 
