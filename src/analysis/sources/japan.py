@@ -41,8 +41,10 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import re
 import tomllib
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -423,6 +425,20 @@ def _rank(reliability: pd.Series) -> pd.Series:
     return reliability.map(order).fillna(len(RELIABILITY)).astype(int)
 
 
+# ``best`` results by (content of the frame, indicator, entity): a figure asks for the same selection many times
+# (figure 6: 88 calls, 23 distinct), and the per-year choice is the slow part. Keyed by content, not identity,
+# so an edited or rebuilt frame is never answered from the cache; callers get a copy they may modify.
+_BEST_CACHE: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_BEST_CACHE_SIZE = 256
+
+
+def _content_key(df: pd.DataFrame) -> tuple:
+    """A key that changes with any value, column, dtype or row order of ``df`` (64-bit row hashes, sha256)."""
+    rows = pd.util.hash_pandas_object(df, index=False).to_numpy()
+    return (tuple(df.columns), tuple(str(t) for t in df.dtypes), len(df),
+            hashlib.sha256(rows.tobytes()).hexdigest())
+
+
 def best(tidy_df: pd.DataFrame, indicator: str, entity: str | list[str] | None = None) -> pd.DataFrame:
     """One value per (entity, year, year_type) of ``indicator``, chosen by reliability; alternatives kept.
 
@@ -431,8 +447,23 @@ def best(tidy_df: pd.DataFrame, indicator: str, entity: str | list[str] | None =
     has the tidy columns of the chosen row plus ``n_sources`` (how many sources gave a value),
     ``alternatives`` ("source_id=value unit (reliability)" of the others, '' if none) and ``max_rel_diff``
     (largest relative difference of an alternative from the chosen value, 0 if none).
-    Unknown indicator or entity raises ``ParameterError`` listing the valid ones.
+    Unknown indicator or entity raises ``ParameterError`` listing the valid ones. Results are memoised by the
+    frame's content (see ``_BEST_CACHE``).
     """
+    key = (_content_key(tidy_df), indicator, entity if entity is None or isinstance(entity, str) else tuple(entity))
+    hit = _BEST_CACHE.get(key)
+    if hit is None:
+        hit = _best(tidy_df, indicator, entity)
+        _BEST_CACHE[key] = hit
+        if len(_BEST_CACHE) > _BEST_CACHE_SIZE:
+            _BEST_CACHE.popitem(last=False)
+    else:
+        _BEST_CACHE.move_to_end(key)
+    return hit.copy()
+
+
+def _best(tidy_df: pd.DataFrame, indicator: str, entity: str | list[str] | None) -> pd.DataFrame:
+    """``best`` without the cache."""
     sub = tidy_df[tidy_df["indicator"] == indicator]
     if sub.empty:
         raise ParameterError("indicator", indicator, "not in the data", sorted(tidy_df["indicator"].unique()))
