@@ -38,7 +38,7 @@ import pandas as pd
 from .. import data, labels, plotting
 from ..errors import ParameterError
 from ..sources import japan as japan_src
-from .common import EMPTY_RULE, check_int, check_keys, is_auto, relative, resolve_output_dir
+from .common import EMPTY_RULE, check_int, check_keys, is_auto, relative, resolve_output_dir, year_ranges
 from .tech_transfer_plot import figure, split_money
 from .tech_transfer_series import (CURRENCY, DATA_NAMES, DEFAULT_METRICS, FLAGS, METRICS, MONEY,  # noqa: F401
                                    SERIES_FILE, Series, all_series, fiscal_label, load_series)
@@ -286,6 +286,65 @@ def note(tab: pd.DataFrame, normalise: bool = False, lang: str = "ja") -> str:
     return "\n".join(lines)
 
 
+# The reasons ``table`` gives for a gap, in Japanese ("no value for <year>" is handled apart)
+_GAP_JA = {"no series for this metric in the collected data": "収集データにこの指標の系列なし",
+           "not in the data": "データに値なし", "no same-year research spending": "同一年度の研究費なし"}
+
+
+def _gap_text(gap: str, lang: str) -> str:
+    if lang == "en":
+        return gap
+    if gap.startswith("no value for "):
+        return f"{gap.removeprefix('no value for ')}年度の値なし"
+    return _GAP_JA.get(gap, gap)
+
+
+def coverage_text(levels: pd.DataFrame, per_spending: pd.DataFrame | None = None, lang: str = "ja") -> str:
+    """Markdown bullets on what this run shows, from ``table`` output (in levels, and optionally per research
+    spending): each series' latest years, the gaps with their reason, the definitions that differ (D) and, per
+    research spending, the denominator years used and the metrics left without a same-year denominator."""
+    labels.check_lang(lang)
+    L = lambda en, ja: labels.text(en, ja, lang)  # noqa: E731
+    reg = all_series()
+    sep = L(", ", "、")
+    out = []
+    for key in dict.fromkeys(levels["series"]):
+        sub = levels[levels["series"] == key]
+        shown = sub[sub["value"].notna()]
+        yrs = sep.join(f"{r.metric_label} {fiscal_label(int(r.year), r.year_type)}" for r in shown.itertuples())
+        gaps = sep.join(f"{r.metric_label} ({_gap_text(r.gap, lang)})" if lang == "en" else
+                        f"{r.metric_label}（{_gap_text(r.gap, lang)}）" for r in sub[sub["value"].isna()].itertuples())
+        text = L(f"- **{reg[key].label('en')}:** {yrs or 'nothing shown'}",
+                 f"- **{reg[key].label('ja')}：** {yrs or '表示なし'}")
+        if gaps:
+            text += L(f"; gaps: {gaps}", f"；欠損：{gaps}")
+        out.append(text + L(".", "。"))
+    years = levels.loc[levels["value"].notna(), "year"].astype(int)
+    if years.nunique() > 1:
+        out.append(L(f"- **Years differ** by series and metric (FY{years.min()}-FY{years.max()}): each bar is its "
+                     "series' latest year with a value; nothing is carried to a common year.",
+                     f"- **年度は系列・指標で異なる**（{years.min()}-{years.max()}年度）。各棒はその系列で値のある最新年度で、"
+                     "共通の年度へは補正しない。"))
+    for r in levels[levels["flags"].str.contains("D", na=False)].itertuples():
+        out.append(L(f"- **D (definition differs)**, {reg[r.series].label('en')} {r.metric_label} "
+                     f"{fiscal_label(int(r.year), r.year_type)}: {r.flag_reason}.",
+                     f"- **D（定義が異なる）**、{reg[r.series].label('ja')} {r.metric_label} "
+                     f"{fiscal_label(int(r.year), r.year_type)}：{r.flag_reason}。"))
+    if per_spending is not None:
+        used = per_spending[per_spending["denominator"].notna()]
+        dens = L("; ", "；").join(f"{reg[k].label(lang)} FY{year_ranges(g['denominator_year'].astype(int))}"
+                                 for k, g in used.groupby("series", sort=False))
+        out.append(L(f"- **Per research spending:** same-year research spending used for {dens or 'no series'}.",
+                     f"- **研究費あたり：** 同一年度の研究費を用いた系列と年度：{dens or 'なし'}。"))
+        lost = per_spending[per_spending["gap"] == "no same-year research spending"]
+        if len(lost):
+            out.append(L("- **No same-year research spending** (a gap, no other year substituted): "
+                         + sep.join(f"{reg[r.series].label('en')} {r.metric_label}" for r in lost.itertuples()) + ".",
+                         "- **同一年度の研究費なし**（欠損、他の年度で代替しない）："
+                         + sep.join(f"{reg[r.series].label('ja')} {r.metric_label}" for r in lost.itertuples()) + "。"))
+    return "\n".join(out)
+
+
 def make(frames: dict[str, pd.DataFrame], metrics: list[str] | str = DEFAULT_METRICS,
          series: list[str] | str = "all", years: dict[str, int | None] | str = "latest",
          normalise: bool = False, lang: str = "ja", output_dir: str | Path = "") -> dict[str, Any]:
@@ -301,5 +360,5 @@ def make(frames: dict[str, pd.DataFrame], metrics: list[str] | str = DEFAULT_MET
     return {"data": tab, "figure": fig, "note": text, "paths": out}
 
 
-__all__ = ["make", "table", "figure", "note", "split_money", "validate_params", "available_years", "relative", "SERIES",
+__all__ = ["make", "table", "figure", "note", "coverage_text", "split_money", "validate_params", "available_years", "relative", "SERIES",
            "METRICS", "load_series", "all_series"]
