@@ -414,6 +414,8 @@ def estimate(msti: pd.DataFrame, pwt: pd.DataFrame, params: dict | None = None) 
             japan.append(pd.DataFrame({"model": spec.name, "outcome": spec.outcome, "year": d.loc[jp, "year"],
                                        "actual": d.loc[jp, spec.outcome], "fitted": res.fittedvalues[jp[jp].index],
                                        "has_break": d.loc[jp, "has_break"]}))
+    from . import country_doctorates  # registered robustness row C1-PHD (doctorates per million)
+    rows += country_doctorates.rows(msti, params, sel)
     table = results.add_verdicts(results.frame(rows), {h.id: h for h in registry.load(families=FAMILY)})
     jp_df = (pd.concat(japan, ignore_index=True) if japan else
              pd.DataFrame(columns=["model", "outcome", "year", "actual", "fitted", "has_break"]))
