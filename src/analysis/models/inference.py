@@ -357,3 +357,26 @@ def wild_cluster_bootstrap(formula_or_design, data: pd.DataFrame, cluster: str |
 def t_pvalue(t: float, df: int) -> float:
     """Two-sided p-value of a t statistic with ``df`` degrees of freedom."""
     return float(2 * stats.t.sf(abs(t), df))
+
+
+def wild_bootstrap_draws(y: np.ndarray, X: pd.DataFrame, clusters: np.ndarray, term: str, weights: np.ndarray, *,
+                         level: float = 0.95, ci: bool = True) -> tuple[WildBootstrap, np.ndarray, np.ndarray]:
+    """``wild_cluster_bootstrap`` with the cluster weights passed in (G, B), plus the draws themselves.
+
+    Returns the bootstrap result (CR1 estimate and SE, WCR p-value and interval for H0: term = 0) and the
+    bootstrap estimates and t statistics under that null, (B,) each. With one weight array for several
+    specifications they are resampled jointly (the specification-curve test of ``analysis.multiverse``).
+    ``clusters`` are codes 0..G-1, one per row of ``X``; row g of ``weights`` belongs to cluster g.
+    """
+    x = X[term].to_numpy(dtype=float)
+    W = X.drop(columns=[term]).to_numpy(dtype=float)
+    codes = np.asarray(clusters, dtype=np.int64)
+    w = _WCR(np.asarray(y, dtype=float), x, W, codes, weights)
+    interval, note = (float("nan"), float("nan")), ""
+    if ci:
+        (low, note_low), (high, note_high) = _invert(w, 1 - level, -1), _invert(w, 1 - level, +1)
+        interval, note = (low, high), _ci_note(note_low, note_high, w.G)
+    res = WildBootstrap(term=term, estimate=w.beta, std_error=w.se, t_stat=w.beta / w.se, null=0.0,
+                        p_value=w.p_value(0.0), ci=interval, level=level, reps=weights.shape[1], weights="given",
+                        seed=None, enumerated=False, n_obs=len(x), n_clusters=w.G, ci_note=note)
+    return res, w._num0 / w.xx, w.boot_t(0.0)

@@ -1,0 +1,153 @@
+"""Firm family (F1, F2a) specifications on the Cincera (1997) panel, estimated with ``models.firm.design`` and
+``models.count_panel`` (the estimators of h2/h5, unchanged).
+
+A specification picks the estimator, the estimation window, the lag of rdexp and spil, the firm sample and the
+pooled models' control dummies (``hypotheses/spaces/firm.toml``). Inference is firm-clustered with the normal
+reference distribution, as registered.
+
+Null draws for the specification-curve test: a wild score bootstrap (Kline & Santos 2012, J. Econometrics
+170(1)) with the null imposed as Simonsohn, Simmons & Nelson do for a linear model, by removing the estimated
+effect: each draw is the one-step deviation b* - b = (H^-1 sum_g v_g s_g)_k from the cluster scores s_g at the
+estimate, weighted by the shared cluster weights v_g, so the draws are centred on a zero effect; its t statistic
+uses the sandwich of the weighted scores. Every estimator enters (NB2 with its dispersion among the parameters).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..models import count_panel, firm
+from . import choices
+from .tasks import ESTIMATION_ERRORS, Task, failed, null_weights, t_row
+
+CLUSTER = "firm"
+# the hypothesis -> base region of the region slopes (F2a: the US is the base)
+REGION_SLOPES = {"F1": None, "F2a": "usa"}
+
+
+def prepare() -> dict:
+    """The estimation data of the family: the processed firm panel."""
+    return {"panel": firm.load_panel()}
+
+
+def cluster_labels(data: dict) -> dict:
+    """Every cluster label (firm id) of the panel, for the shared weights of the null draws."""
+    return {CLUSTER: sorted(data["panel"]["firm"].unique().tolist())}
+
+
+def fit_key(spec: dict) -> tuple:
+    """Specifications with the same key share one fit (here every choice changes the fit)."""
+    return tuple(spec[d] for d in ("hypothesis", "estimator", "window", "lag", "firms", "controls"))
+
+
+def firm_sample(panel: pd.DataFrame, firms: str, years: tuple[int, int]) -> pd.DataFrame:
+    """The panel restricted to the firm sample named by ``firms`` (counts taken over the window's years)."""
+    in_window = panel[panel["year"].between(*years)]
+    totals = in_window.groupby("firm")["patent"].sum()
+    keep = set(totals.index)
+    if firms.startswith("no_rotw"):
+        keep -= set(panel.loc[panel["region"] == "rotw", "firm"])
+    if firms.endswith("patenting"):
+        keep &= set(totals.index[totals > 0])
+    if firms.endswith("top5"):
+        # ties broken by firm id, so the five are always the same firms
+        top = totals.reset_index().sort_values(["patent", "firm"], ascending=[False, True], kind="mergesort")
+        keep -= set(top["firm"].head(5))
+    return panel[panel["firm"].isin(keep)]
+
+
+def design(panel: pd.DataFrame, spec: dict):
+    """(y, X, firm ids, sample) of one specification, through ``models.firm.design``."""
+    years = choices.window_years(spec["window"], choices.FIRM_YEARS)
+    sub = firm_sample(panel, spec["firms"], years)
+    y, X, g, s = firm.design(sub, spec["estimator"], start_year=years[0], end_year=years[1], lag=int(spec["lag"]),
+                             exclude_rotw=spec["firms"].startswith("no_rotw"),
+                             region_slopes=REGION_SLOPES[spec["hypothesis"]])
+    return y, controls(X, spec["controls"]), g, s
+
+
+def controls(X: pd.DataFrame, which: str) -> pd.DataFrame:
+    """The design with the pooled models' dummies of the control set ``which`` (sector, region, year)."""
+    drop = {"sector_region_year": (), "region_year": ("sector_",), "year": ("sector_", "region_")}[which]
+    return X[[c for c in X.columns if not c.startswith(drop)]] if drop else X
+
+
+def estimate(task: Task) -> tuple[list[dict], dict]:
+    """Fit every specification of the task; return result rows and the null draws of the test."""
+    panel = task.data["panel"]
+    weights = {}
+    rows, nulls = [], {}
+    designs: dict[tuple, tuple] = {}
+    for spec in task.specs:
+        term = spec["term"]
+        # the control sets only drop columns, and pooled Poisson and NB2 share a design: build it once
+        key = (spec["hypothesis"], spec["window"], spec["lag"], spec["firms"], spec["estimator"] == "fe_poisson")
+        try:
+            if key not in designs:
+                designs = {key: design(panel, {**spec, "controls": "sector_region_year"})}
+            y, X, g, _ = designs[key]
+            X = controls(X, spec["controls"])
+            fit = count_panel.fit(spec["estimator"], y, X, g, cluster=True)
+            row = t_row(float(fit.params[term]), float(fit.bse[term]), None)
+        except ESTIMATION_ERRORS as exc:
+            rows.append(failed(spec, exc))
+            cells = separated(y, X) if isinstance(exc, RuntimeError) else []
+            if cells:
+                rows[-1]["error"] += (f" ({', '.join(cells)}: no patents in the sample, so the dummy's coefficient "
+                                      "diverges; the specification is not defined as declared)")
+            continue
+        rows.append({"spec_id": spec["spec_id"], **row, "n_obs": fit.n_obs, "n_clusters": fit.n_clusters,
+                     "inference": "cluster(firm), normal", "seed": "", "error": ""})
+        if task.test:
+            wkey = f"{spec['hypothesis']}:{CLUSTER}"
+            if wkey not in weights:
+                weights[wkey] = null_weights(task.seed, wkey, task.settings["cluster_labels"][CLUSTER], task.reps)
+            nulls[spec["spec_id"]] = score_null(fit, y, X, g, term, weights[wkey])
+    return rows, nulls
+
+
+def separated(y, X: pd.DataFrame) -> list[str]:
+    """Dummy columns whose rows all have zero patents (perfect separation in a Poisson or NB2 mean)."""
+    y = np.asarray(y, dtype=float)
+    out = []
+    for c in X.columns:
+        col = X[c].to_numpy()
+        if c != "const" and set(np.unique(col)) <= {0.0, 1.0} and col.any() and y[col == 1].sum() == 0:
+            out.append(c)
+    return out
+
+
+def scores(fit: count_panel.CountFit, y: np.ndarray, X: pd.DataFrame, groups: pd.Series):
+    """(observation scores at the estimate, kept rows) of a fitted count model; columns as ``fit.params``."""
+    b = fit.params.to_numpy()
+    if fit.estimator == "negbin":
+        import statsmodels.api as sm
+        return sm.NegativeBinomial(y, X.to_numpy(dtype=float), loglike_method="nb2").score_obs(b), \
+            np.ones(len(y), bool)
+    Xa = X.to_numpy(dtype=float)
+    if fit.estimator == "pooled_poisson":
+        return Xa * (y - np.exp(Xa @ b))[:, None], np.ones(len(y), bool)
+    keep = ~groups.isin(fit.dropped_groups).to_numpy()
+    y, Xa, g = y[keep], Xa[keep], groups.to_numpy()[keep]
+    eta = pd.Series(Xa @ b)
+    e = np.exp(eta - eta.groupby(g).transform("max")).to_numpy()
+    p = e / pd.Series(e).groupby(g).transform("sum").to_numpy()
+    n_i = pd.Series(y).groupby(g).transform("sum").to_numpy()
+    return Xa * (y - n_i * p)[:, None], keep
+
+
+def score_null(fit: count_panel.CountFit, y, X: pd.DataFrame, groups, term: str, weights: dict):
+    """Null draws (estimates, normal p-values) of ``term``: wild score bootstrap around the estimate."""
+    y = np.asarray(y, dtype=float)
+    groups = pd.Series(np.asarray(groups))
+    s, keep = scores(fit, y, X, groups)
+    k = list(fit.params.index).index(term)
+    # H^-1 = the model covariance (inverse information); (H^-1 s_i)_k per observation, summed by cluster
+    c = pd.Series(s @ fit.cov_model.to_numpy()[:, k]).groupby(groups.to_numpy()[keep]).sum()
+    cv = c.to_numpy()[:, None] * np.vstack([weights[lab] for lab in c.index])
+    G = len(c)
+    b_star = cv.sum(axis=0)
+    se_star = np.sqrt(G / (G - 1) * (cv ** 2).sum(axis=0))
+    return b_star, 2 * stats.norm.sf(np.abs(b_star / se_star))
