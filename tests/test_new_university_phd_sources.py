@@ -122,6 +122,19 @@ def test_loader_reads_flat_and_vintage_layouts(raw_dir, tmp_path):
         ipeds.load(tmp_path / "nothing")
 
 
+def test_loader_follows_a_vintage_pin(raw_dir, tmp_path, monkeypatch):
+    src = folders.source_folder(raw_dir, ipeds.SOURCE)
+    root = tmp_path / "raw"
+    shutil.copytree(src, root / ipeds.SOURCE / "2026-12-01")
+    older = root / ipeds.SOURCE / "2026-11-01"
+    shutil.copytree(src, older)
+    (older / ipeds.FILE).unlink()
+    assert folders.source_folder(root, ipeds.SOURCE).name == "2026-12-01"  # newest by default
+    monkeypatch.setenv("SANGAKU_VINTAGES", f"{ipeds.SOURCE}=2026-11-01")
+    with pytest.raises(DataFileError, match="2026-11-01: no IPEDS F2 extract"):
+        ipeds.load(root)
+
+
 # ------------------------------------------------------------------------------------------ t46 extracts
 
 def test_t46_shape_codes_and_units(t46):
