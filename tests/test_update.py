@@ -423,3 +423,32 @@ def test_refresh_refuses_a_file_outside_a_vintage_folder(project):
     (raw / "japan" / "flat.csv").write_text("a\n1\n")
     with pytest.raises(Exception, match=r"japan/flat.csv.*not inside a vintage folder.*data/raw/japan/<YYYY-MM-DD>/"):
         manifest.refresh(raw)
+
+
+# ------------------------------------------------------------------ hypotheses before and after
+def test_verdict_diff_lists_flips_first(tmp_path, monkeypatch):
+    """Two verdict exports in the summary notebook's layout (made-up rows: this tests the comparison only)."""
+    from analysis import verdict_diff
+
+    cols = ["family", "hypothesis", "headline", "model", "term", "estimate", "ci_low", "ci_high", "p_value", "n_obs",
+            "verdict"]
+    old = pd.DataFrame([["country", "C1b", True, "C1b FE", "x", 0.10, 0.03, 0.17, 0.004, 900, "supported"],
+                        ["firm", "F1", True, "F1 pooled", "y", -0.12, -0.33, 0.09, 0.26, 1629, "not supported"],
+                        ["firm", "F2", True, "F2 pooled", "z", 0.01, -0.1, 0.12, 0.8, 1629, "not supported"]],
+                       columns=cols)
+    new = old.copy()
+    new.loc[0, ["estimate", "ci_low", "p_value", "verdict"]] = [0.06, -0.01, 0.07, "not supported"]
+    new.loc[1, "estimate"] = -0.125
+    new.loc[2, "estimate"] = 0.01 * (1 + 1e-9)  # below the tolerance
+    old.to_csv(tmp_path / "old.csv", index=False)
+    new.to_csv(tmp_path / "new.csv", index=False)
+    d = verdict_diff.compare(tmp_path / "old.csv", tmp_path / "new.csv")
+    assert list(d.table["hypothesis"]) == ["C1b", "F1"]
+    assert list(d.table["change"]) == ["verdict flipped", "estimate moved"]
+    assert (d.table.loc[0, "verdict_old"], d.table.loc[0, "verdict_new"]) == ("supported", "not supported")
+    monkeypatch.setenv("SANGAKU_OUTPUT", str(tmp_path / "out"))
+    assert cli.main(["diff", str(tmp_path / "old.csv"), str(tmp_path / "new.csv")]) == 0
+    assert "1 verdict flip(s)" in (tmp_path / "out" / "diff" / "verdicts.md").read_text()
+    old.drop(columns="verdict").to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(Exception, match=r"bad.csv.*missing column\(s\) verdict"):
+        verdict_diff.compare(tmp_path / "bad.csv", tmp_path / "new.csv")

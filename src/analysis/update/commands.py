@@ -40,6 +40,14 @@ def _side(text: str) -> tuple[str, str]:
 def _cmd_diff(args: argparse.Namespace) -> int:
     from .. import vintage_diff
 
+    if args.old.endswith(".csv") and args.new.endswith(".csv"):  # two verdict exports
+        from .. import verdict_diff
+
+        vd = verdict_diff.compare(args.old, args.new, rtol=args.tolerance)
+        print(verdict_diff.markdown(vd))
+        csv_path, md_path = verdict_diff.write(vd, args.output)
+        print(f"written: {csv_path} and {md_path}")
+        return 0
     (src_old, old), (src_new, new) = _side(args.old), _side(args.new)
     if src_old != src_new:
         raise ParameterError("vintage", f"{args.old} {args.new}", "both sides must name the same source")
@@ -69,8 +77,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--timeout", type=float, default=60.0, help="seconds without an answer before giving up")
     s.set_defaults(func=_cmd_update)
     s = sub.add_parser("diff", help="what a new vintage changed, per figure (Markdown and CSV in output/diff/)")
-    s.add_argument("old", help="SOURCE=VINTAGE, e.g. msti=2025-03")
-    s.add_argument("new", help="SOURCE=VINTAGE, e.g. msti=2026-12-01")
+    s.add_argument("old", help="SOURCE=VINTAGE, e.g. msti=2025-03, or an older verdicts.csv of the summary notebook")
+    s.add_argument("new", help="SOURCE=VINTAGE, e.g. msti=2026-12-01, or a newer verdicts.csv")
     s.add_argument("--tolerance", type=_tolerance, default=1e-6,
                    help="relative change a value must exceed to count as moved (default 1e-6)")
     s.add_argument("--output", help="folder for the CSV and Markdown (default output/diff)")
