@@ -5,6 +5,15 @@ the same way; the firm replication entries (R1a, R1b) with their combined estima
 Each family's own module does the estimation (``firm``, ``industry``, ``country``); this module only gathers their
 results so that the summary can never disagree with the family notebooks' code. ``export`` writes the verdict
 table that the site shows (``models.verdicts.EXPORT_COLUMNS``).
+
+Specification shares (issue 10): ``add_spec_shares`` puts, next to each headline verdict, how the registered rule
+judges the whole declared specification space of that hypothesis (``analysis.multiverse``, the run of
+``h6_specification_curves`` with its defaults). ``verdicts.csv`` keeps ``EXPORT_COLUMNS`` first, unchanged, and
+appends ``SPEC_SHARE_COLUMNS`` (= ``analysis.multiverse.table.SHARE_COLUMNS``, documented there):
+``n_specs``, ``spec_share_supported``, ``spec_share_not_supported``, ``spec_share_contrary``,
+``spec_share_no_verdict``, ``spec_share_not_estimated`` (fractions of ``n_specs``, summing to 1),
+``spec_median_estimate``, ``spec_curve_p_median``, ``spec_curve_p_share`` (the specification-curve test; empty
+when not run). They are empty on rows without a declared space (non-headline estimators, replications).
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import data, io, labels, registry
+from ..multiverse.table import SHARE_COLUMNS
 from . import country, firm, industry, verdicts
 
 VERDICT_COLORS = {registry.SUPPORTED: "#2ca02c", registry.NOT_SUPPORTED: "#7f7f7f", registry.CONTRARY: "#d62728",
@@ -23,6 +33,8 @@ VERDICT_COLORS = {registry.SUPPORTED: "#2ca02c", registry.NOT_SUPPORTED: "#7f7f7
 VERDICT_JA = {registry.SUPPORTED: "支持", registry.NOT_SUPPORTED: "支持されず", registry.CONTRARY: "逆方向に有意",
               registry.NO_VERDICT_FEW_CLUSTERS: "判定なし（クラスター数不足）"}
 FAMILY_ORDER = ["firm", "industry", "country"]
+# the specification-share columns appended to verdicts.csv (documented in analysis.multiverse.table)
+SPEC_SHARE_COLUMNS = list(SHARE_COLUMNS)
 
 
 def validate_params(params: dict) -> None:
@@ -92,11 +104,24 @@ def verdict_table(res: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=verdicts.EXPORT_COLUMNS)
 
 
+def add_spec_shares(table: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """The verdict table with ``SPEC_SHARE_COLUMNS`` from ``analysis.multiverse.table.shares`` on the rows of the
+    hypotheses that have a declared specification space (role ``hypothesis``); empty elsewhere."""
+    out = table.copy()
+    by_hyp = shares.set_index("hypothesis")
+    judged = out["role"] == "hypothesis"
+    for col in SPEC_SHARE_COLUMNS:
+        out[col] = [by_hyp.at[h, col] if ok and h in by_hyp.index else ""
+                    for h, ok in zip(out["hypothesis"], judged)]
+    return out
+
+
 def export(table: pd.DataFrame, res: pd.DataFrame, outdir: str | Path) -> list[Path]:
-    """Write the verdict table (``verdicts.csv``, which the site reads) and every results row (``all_results.csv``)."""
+    """Write the verdict table (``verdicts.csv``, which the site reads; ``EXPORT_COLUMNS`` then the specification
+    share columns when present) and every results row (``all_results.csv``)."""
     outdir = Path(outdir)
     files = [outdir / verdicts.EXPORT_NAME, outdir / "all_results.csv"]
-    io.write_csv(files[0], table[verdicts.EXPORT_COLUMNS])
+    io.write_csv(files[0], table[verdicts.EXPORT_COLUMNS + [c for c in SPEC_SHARE_COLUMNS if c in table]])
     io.write_csv(files[1], res)
     return files
 

@@ -33,6 +33,8 @@ SHARE_COLUMNS = ["n_specs", "spec_share_supported", "spec_share_not_supported", 
 VERDICT_SHARE = {registry.SUPPORTED: "spec_share_supported", registry.NOT_SUPPORTED: "spec_share_not_supported",
                  registry.CONTRARY: "spec_share_contrary", registry.NO_VERDICT_FEW_CLUSTERS: "spec_share_no_verdict",
                  NOT_ESTIMATED: "spec_share_not_estimated"}
+VERDICT_JA = {registry.SUPPORTED: "支持", registry.NOT_SUPPORTED: "支持されず", registry.CONTRARY: "逆方向に有意",
+              registry.NO_VERDICT_FEW_CLUSTERS: "判定なし（クラスター数不足）", NOT_ESTIMATED: "推定不能"}
 TABLE_NAME, SHARES_NAME, TESTS_NAME, GRID_NAME = ("specifications.csv", "spec_shares.csv", "spec_curve_tests.csv",
                                                   "grid_accounting.csv")
 
@@ -65,11 +67,9 @@ def share_text(row, lang: str = "en") -> str:
     parts = []
     for v, col in VERDICT_SHARE.items():
         if float(row[col]) > 0:
-            name = v if lang == "en" else {registry.SUPPORTED: "支持", registry.NOT_SUPPORTED: "支持されず",
-                                           registry.CONTRARY: "逆方向に有意",
-                                           registry.NO_VERDICT_FEW_CLUSTERS: "判定なし",
-                                           NOT_ESTIMATED: "推定不能"}[v]
-            parts.append(f"{name} {100 * float(row[col]):.0f}%")
+            name = v if lang == "en" else VERDICT_JA[v]
+            pct = 100 * float(row[col])
+            parts.append(f"{name} {pct:.0f}%" if pct >= 1 else f"{name} {pct:.1f}%")
     return labels.text(", ".join(parts) + f" of {int(row['n_specs'])} specifications",
                        "、".join(parts) + f"（{int(row['n_specs'])}通りの定式化）", lang)
 
@@ -93,11 +93,12 @@ def narrative(sh: pd.DataFrame, lang: str = "en") -> list[str]:
     out = []
     for _, r in sh.iterrows():
         line = labels.text(f"{r['hypothesis']} (registered specification: {r['headline_verdict']}): ",
-                           f"{r['hypothesis']}（登録した定式化：{r['headline_verdict']}）：", lang) + share_text(r, lang)
+                           f"{r['hypothesis']}（登録した定式化：{VERDICT_JA.get(r['headline_verdict'], r['headline_verdict'])}）：",
+                           lang) + share_text(r, lang)
         if r["spec_curve_p_median"] != "":
             line += labels.text(f"; specification-curve test p = {float(r['spec_curve_p_median']):.3f} (median), "
                                 f"{float(r['spec_curve_p_share']):.3f} (share significant as expected)",
                                 f"；定式化曲線の検定 p = {float(r['spec_curve_p_median']):.3f}（中央値）、"
                                 f"{float(r['spec_curve_p_share']):.3f}（期待方向に有意な割合）", lang)
-        out.append(line + ".")
+        out.append(line + labels.text(".", "。", lang))
     return out
