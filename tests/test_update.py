@@ -452,3 +452,15 @@ def test_verdict_diff_lists_flips_first(tmp_path, monkeypatch):
     old.drop(columns="verdict").to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(Exception, match=r"bad.csv.*missing column\(s\) verdict"):
         verdict_diff.compare(tmp_path / "bad.csv", tmp_path / "new.csv")
+
+
+def test_update_refuses_to_start_on_an_unrecorded_change(project, replay, revised_msti):
+    """An update refreshes the manifest, so it must not absorb an unrelated edit: it verifies all of data/raw first."""
+    header, rows, _, _ = revised_msti
+    replay.add(_msti_path(), _csv_bytes(header, rows), content_type="text/csv")
+    target = vintages.folder(paths.raw_dir(), "cincera1997") / "PatentsRD.csv"
+    target.write_text(target.read_text().replace("1983,1,4,3,18", "1983,1,4,3,19"))
+    before = _state(project)
+    with pytest.raises(Exception, match=r"PatentsRD.csv: sha256 mismatch"):
+        fetchers.update_msti(base_url=replay.base_url, timeout=10, now=NOW)
+    assert _state(project) == before and replay.requests == []

@@ -21,10 +21,10 @@ def _cmd_update(args: argparse.Namespace) -> int:
         fetch = fetchers.update_msti if args.source == "msti" else fetchers.update_wdi
         added = fetch(base_url=args.base_url, timeout=args.timeout)
     print(added.message)
-    if added.vintage:
+    if added.vintage and added.previous:
         print(f"next: `analysis diff {added.source}={added.previous} {added.source}={added.vintage}` shows what "
-              f"changed; `analysis reproduce` builds from it (pin the old one with --vintage "
-              f"{added.source}={added.previous})" if added.previous else "")
+              f"changed; `analysis reproduce` builds from it (--vintage {added.source}={added.previous} rebuilds the "
+              f"old one); paste `analysis manifest --statement` into README.md and commit data/raw")
     return 0
 
 

@@ -56,6 +56,7 @@ def update_msti(*, base_url: str | None = None, timeout: float = 60.0, raw: Path
     """Fetch the MSTI dataflow as SDMX-CSV with labels and add it as a vintage of ``oecd_msti``."""
     from ..sources import msti
 
+    manifest.verify(raw)  # before any request: an unrecorded change in data/raw stops the update here
     cfg = publishers()["msti"]
     url = http.build_url(base_url or cfg["base_url"], cfg["path"], cfg["params"])
     resp = http.get(url, timeout=timeout, accept=cfg["accept"])
@@ -97,6 +98,7 @@ def update_wdi(*, base_url: str | None = None, timeout: float = 60.0, raw: Path 
     """Fetch the three WDI indicators (bulk CSV per indicator) and add them as a vintage of ``worldbank_wdi``."""
     from ..sources import wdi
 
+    manifest.verify(raw)  # before any request (see update_msti)
     cfg = publishers()["wdi"]
     files: dict[str, bytes] = {}
     records = []

@@ -83,7 +83,8 @@ def add_vintage(source: str, files: dict[str, bytes], origin: dict[str, Any],
     unchanged on every error.
     """
     raw = Path(raw or paths.raw_dir())
-    manifest.verify(raw, sources=[source])  # start from an intact, committed state
+    # start from an intact, committed state: all of data/raw, so the refresh below records only the new vintage
+    manifest.verify(raw)
     have = vintages.available(raw, source)
     previous = have[-1] if have else None
     if previous is not None:
