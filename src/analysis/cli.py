@@ -37,7 +37,7 @@ def _cmd_manifest(args: argparse.Namespace) -> int:
 def _cmd_data(args: argparse.Namespace) -> int:
     from . import build
 
-    build.build(sources=args.sources or None, progress=lambda m: print(f"[data] {m}", flush=True))
+    build.build(sources=args.sources or None, csv=args.csv, progress=lambda m: print(f"[data] {m}", flush=True))
     return 0
 
 
@@ -52,6 +52,7 @@ def make_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_manifest)
     s = sub.add_parser("data", help="build data/processed from data/raw")
     s.add_argument("sources", nargs="*", help="only these sources (default: all)")
+    s.add_argument("--csv", action="store_true", help="also write a CSV copy of each dataset for readers")
     s.set_defaults(func=_cmd_data)
     _add_extensions(sub)
     return p
