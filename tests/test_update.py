@@ -464,3 +464,21 @@ def test_update_refuses_to_start_on_an_unrecorded_change(project, replay, revise
     with pytest.raises(Exception, match=r"PatentsRD.csv: sha256 mismatch"):
         fetchers.update_msti(base_url=replay.base_url, timeout=10, now=NOW)
     assert _state(project) == before and replay.requests == []
+
+
+def test_diff_series_file_names_real_notebooks_and_series(msti_tidy):
+    """Every notebook in vintage_diff_series.toml is declared in notebooks.toml and reads that dataset, and every
+    series it names exists in the committed data (a typo would silently hide a change)."""
+    import tomllib
+
+    from analysis.execution import specs
+    from analysis.sources import japan
+
+    narrow = tomllib.loads(vintage_diff.SERIES_FILE.read_text(encoding="utf-8"))
+    declared = specs.load_specs(ROOT / "notebooks" / "notebooks.toml")
+    have = {"oecd_msti": set(msti_tidy["indicator"]), "japan": set(japan.load(REAL_RAW)["indicator"])}
+    for name, sets in narrow.items():
+        assert name in declared, name
+        for dataset, indicators in sets.items():
+            assert dataset in declared[name].processed, (name, dataset)
+            assert set(indicators) <= have[dataset], (name, sorted(set(indicators) - have[dataset]))
