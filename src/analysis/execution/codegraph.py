@@ -3,19 +3,22 @@
 The cache keys a notebook on the modules its code cells import and everything those import in turn (including
 imports inside functions, which run when called), plus the ``__init__`` of every package on the way, and the
 data files that are part of a module (``<module>_*.toml`` beside it). A module
-no notebook reaches — the site, the command line — changes no notebook's key.
+no notebook reaches — the site, the command line — changes no notebook's key. The imports found in each file are
+kept in ``output/.cache/imports.json`` (a module by its path, mtime and size; a cell by its text), so a cached
+command parses only what changed.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
-from functools import lru_cache
+import json
 from pathlib import Path
 from typing import Iterable, Iterator
 
 PACKAGE = "analysis"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
+SCAN_FILE = "imports.json"  # in output/.cache
 
 
 def module_file(module: str, package_dir: Path | None = None) -> Path | None:
@@ -76,16 +79,69 @@ def _parents(module: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
-@lru_cache(maxsize=None)
-def _direct(module: str, file: Path, mtime_ns: int) -> frozenset[str]:
-    return frozenset(imported_names(file.read_text(encoding="utf-8"), module, file.name == "__init__.py"))
+# Parsing is most of a cached run's work, so the imports found are kept on disk across commands:
+# {"module:<name>": [file, mtime_ns, size, names], "cell:<sha1>": names}. A changed file is parsed again.
+_SCANS: dict | None = None
+_SCANS_DIRTY = False
+
+
+def _scans() -> dict:
+    global _SCANS
+    if _SCANS is None:
+        try:
+            from . import layout
+
+            _SCANS = json.loads((layout.cache_dir() / SCAN_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            _SCANS = {}
+    return _SCANS
+
+
+def save_scans() -> None:
+    """Write the import scans found in this process (no-op when nothing new was parsed)."""
+    global _SCANS_DIRTY
+    if _SCANS_DIRTY and _SCANS is not None:
+        from .. import io
+        from . import layout
+
+        try:
+            io.write_text(layout.cache_dir() / SCAN_FILE, json.dumps(_SCANS, sort_keys=True))
+        except OSError:  # an output folder we may not write: the scans are only a speed-up
+            pass
+        _SCANS_DIRTY = False
+
+
+def _remember(key: str, value) -> None:
+    global _SCANS_DIRTY
+    _scans()[key] = value
+    _SCANS_DIRTY = True
+
+
+def _cell_names(source: str) -> list[str]:
+    key = "cell:" + hashlib.sha1(source.encode()).hexdigest()
+    names = _scans().get(key)
+    if names is None:
+        names = sorted(imported_names(source))
+        _remember(key, names)
+    return names
+
+
+def _direct(module: str, file: Path) -> list[str]:
+    st = file.stat()
+    key = f"module:{module}"
+    hit = _scans().get(key)
+    if hit and hit[:3] == [str(file), st.st_mtime_ns, st.st_size]:
+        return hit[3]
+    names = sorted(imported_names(file.read_text(encoding="utf-8"), module, file.name == "__init__.py"))
+    _remember(key, [str(file), st.st_mtime_ns, st.st_size, names])
+    return names
 
 
 def closure(roots: Iterable[str], sources: Iterable[str] = (), package_dir: Path | None = None) -> dict[str, Path]:
     """Every ``analysis`` module reached from the ``roots`` modules and the code in ``sources``: name -> file."""
     todo = list(roots)
     for src in sources:
-        todo.extend(imported_names(src))
+        todo.extend(_cell_names(src))
     seen: dict[str, Path] = {}
     while todo:
         name = todo.pop()
@@ -96,7 +152,7 @@ def closure(roots: Iterable[str], sources: Iterable[str] = (), package_dir: Path
             continue
         seen[name] = file
         todo.extend(_parents(name))
-        todo.extend(_direct(name, file, file.stat().st_mtime_ns))
+        todo.extend(_direct(name, file))
     return dict(sorted(seen.items()))
 
 

@@ -17,7 +17,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import cache, delivery, executors, worker
+from . import cache, codegraph, delivery, executors, worker
 from .jobs import Job, Result
 
 Progress = Callable[[str], None]
@@ -89,6 +89,7 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
             summary.skipped.append(job.out_name)
         else:
             todo.append((job, why))
+    codegraph.save_scans()  # the keys are computed: keep their import scans for the next command
     if before_start is not None:
         before_start([job for job, _ in todo])
     if summary.skipped:

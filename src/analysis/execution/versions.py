@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
+import re
 import sys
 from functools import lru_cache
 
@@ -20,14 +22,38 @@ def locked_names() -> list[str]:
     return _names(lock.read_text(encoding="utf-8")) if lock.exists() else []
 
 
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()  # PEP 503
+
+
+def _installed() -> dict[str, str]:
+    """name -> version from the ``<name>-<version>.dist-info`` folders on ``sys.path``, first one winning as
+    for ``importlib.metadata`` (reading each METADATA file instead costs a quarter of a second)."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for n in names:
+            if n.endswith(".dist-info"):
+                name, _, version = n[: -len(".dist-info")].partition("-")
+                found.setdefault(_normal(name), version)
+    return found
+
+
 @lru_cache(maxsize=None)
 def _versions(lock_text: str) -> tuple[tuple[str, str], ...]:
     out = {"python": sys.version.split()[0]}
+    installed = _installed()
     for name in _names(lock_text):
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = "absent"
+        version = installed.get(_normal(name))
+        if version is None:  # not a dist-info folder (an egg, a zip): ask importlib
+            try:
+                version = importlib.metadata.version(name)
+            except importlib.metadata.PackageNotFoundError:
+                version = "absent"
+        out[name] = version
     return tuple(out.items())
 
 
