@@ -1,6 +1,7 @@
 """Text of figures 2, 5 and 8, generated from the figure's data frame: the note printed under each figure and
 the coverage narrative the notebooks show (years with values, gaps, breaks, sources that disagree, user rows
-drawn and user rows not drawn with the reason). No year or value of the data is written here as a literal."""
+drawn and user rows not drawn with the reason). Apart from the descriptions of the collected sources, no year
+or value of the data is written here as a literal."""
 
 from __future__ import annotations
 
