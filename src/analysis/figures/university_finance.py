@@ -3,8 +3,9 @@
 The deck (（参考）日米の大学の財務比較: 日米大学のB/S規模成長率推移 / 収益規模成長率推移, 2006年を基準とした各年の成長率,
 from each university's financial reports) compares the growth of total assets and of revenue. The project holds:
 
-- Harvard University: operating revenue FY2000-FY2024 with gaps (FY2001, 2003, 2004, 2007 missing); no total-assets
-  series (only net assets in three years and the endowment, which are not the balance-sheet total);
+- Harvard University: operating revenue FY2000-FY2024 with gaps (FY2001, 2003, 2004, 2007 missing); in data/raw/japan
+  no total-assets series (only net assets in three years and the endowment, which are not the balance-sheet total;
+  IPEDS F2 total assets FY2019-2023 are drawn by ``university_finance_compare``);
 - Japanese national universities: NIAD per-university financial statements FY2019-FY2024 (資産合計, 経常収益) and a few
   earlier points from audit reports, university disclosures and news (UTokyo FY2012/2017/2018/2021, Kyoto assets
   FY2005/2008/2010-12, Tohoku assets FY2006-07);
@@ -257,14 +258,15 @@ def note(frame: pd.DataFrame, lang: str = "ja") -> str:
         lines.append(line)
     if en:
         lines.append("Growth = value / base-year value − 1, each institution in its own currency. Gaps are not "
-                     "bridged. Harvard: fiscal year ending June 30; Japan: 年度 (April–March). Harvard has no "
-                     "total-assets series in the data (net assets and endowment are different concepts). Sources: "
+                     "bridged. Harvard: fiscal year ending June 30; Japan: 年度 (April–March). Harvard's total assets "
+                     "are collected only from FY2019 (IPEDS F2, the base-2019 comparison); net assets and endowment "
+                     "are different concepts. Sources: "
                      "NIAD 国立大学法人等 財務諸表 (via t46/gov-sci-tech-watcher), Board of Audit, university reports, "
                      "Harvard Magazine / Gazette; see data/raw/japan/SOURCE.md. Reliability per point is in the CSV.")
     else:
         lines.append("成長率 = 各年度の値 ÷ 基準年度の値 − 1（各大学の自国通貨のまま）。欠測年は線を結ばない。"
-                     "ハーバード大は6月末終了の会計年度、日本は4月–3月の年度。ハーバード大の資産合計は収録データに"
-                     "ない（純資産・基金は別概念）。出典: 大学改革支援・学位授与機構「国立大学法人等 財務諸表」"
+                     "ハーバード大は6月末終了の会計年度、日本は4月–3月の年度。ハーバード大の資産合計は2019年度以降のみ"
+                     "（IPEDS F2、2019年度基準の比較を参照）。純資産・基金は別概念。出典: 大学改革支援・学位授与機構「国立大学法人等 財務諸表」"
                      "（t46/gov-sci-tech-watcher 経由）、会計検査院、各大学資料、Harvard Magazine / Gazette 等。"
                      "各点の信頼度はCSVに記載（data/raw/japan/SOURCE.md）。")
     return "\n".join(lines)
