@@ -26,7 +26,7 @@ from scipy import stats
 from .. import data
 from ..models import country, inference
 from . import choices
-from .tasks import ESTIMATION_ERRORS, Task, failed, null_weights, ols_rows, t_row, weights_for, weights_seed
+from .tasks import ESTIMATION_ERRORS, Task, check_finite, failed, null_weights, ols_rows, t_row, weights_for, weights_seed
 
 SPEC_OF = {"C1a": "C1 triadic", "C1b": "C1 PCT", "C2a": "C2 HERD financed by business",
            "C2b": "C2 HERD financed by business", "C3a": "C3 TFP growth"}
@@ -117,6 +117,7 @@ def _ppml(mf: country.ModelFrame, spec: dict) -> dict:
         cov_type="cluster", cov_kwds={"groups": codes, "use_correction": True}, maxiter=100, tol=1e-8)
     G = int(codes.max()) + 1
     term = spec["term"]
+    check_finite(float(res.params[term]), float(res.bse[term]))
     return {**t_row(float(res.params[term]), float(res.bse[term]), G - 1), "n_obs": int(res.nobs),
             "n_clusters": G, "inference": f"PPML, cluster-robust by {CLUSTER}, t({G - 1})", "seed": "", "error": ""}
 
@@ -143,6 +144,7 @@ def estimate(task: Task) -> tuple[list[dict], dict]:
                 codes, V = weights_for(weights[wkey], mf.data[CLUSTER])
                 fits = {key: inference.wild_bootstrap_draws(y, X, codes, spec["term"], V)}  # grouped by key
             wb, b_star, t_star = fits[key]
+            check_finite(wb.estimate, wb.std_error)
         except ESTIMATION_ERRORS as exc:
             rows.append(failed(spec, exc))
             continue

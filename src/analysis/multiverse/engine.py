@@ -56,8 +56,21 @@ class Multiverse:
         return [c for c in self.table.columns if c.startswith("choice:")]
 
 
-def _fix_for(sp: space.Space, fix: dict | None) -> dict:
-    return {d: v for d, v in (fix or {}).items() if d in sp.dimensions}
+def fix_for(sp: space.Space, fix: dict | None) -> dict:
+    """The part of ``fix`` that applies to ``sp``: its dimensions, restricted to the values it declares (values
+    of one dimension can differ between families, e.g. sample windows); a space that declares none of the
+    given values of one of its dimensions is an error."""
+    out = {}
+    for d, v in (fix or {}).items():
+        if d not in sp.dimensions:
+            continue
+        vals = list(v) if isinstance(v, (list, tuple)) else [v]
+        keep = [x for x in vals if x in sp.dimensions[d]]
+        if not keep:
+            raise ParameterError("fix", {d: v}, f"none of these values is declared for {sp.hypothesis}.{d}",
+                                 list(sp.dimensions[d]))
+        out[d] = keep
+    return out
 
 
 def check_fix(spaces: list[space.Space], fix: dict | None) -> None:
@@ -69,7 +82,7 @@ def check_fix(spaces: list[space.Space], fix: dict | None) -> None:
             raise ParameterError("fix", d, "no selected hypothesis has this dimension",
                                  sorted({x for sp in spaces for x in sp.dimensions}))
     for sp in spaces:
-        sp.restricted(_fix_for(sp, fix))
+        sp.restricted(fix_for(sp, fix))
 
 
 def specifications(spaces: list[space.Space], fix: dict | None = None) -> list[dict]:
@@ -77,7 +90,7 @@ def specifications(spaces: list[space.Space], fix: dict | None = None) -> list[d
     check_fix(spaces, fix)
     out = []
     for sp in spaces:
-        keep = sp.restricted(_fix_for(sp, fix))
+        keep = sp.restricted(fix_for(sp, fix))
         for i, choice in enumerate(sp.grid(), start=1):
             if all(choice[d] in vals for d, vals in keep.items()):
                 out.append({"spec_id": f"{sp.hypothesis}-{i:04d}", "family": sp.family, "hypothesis": sp.hypothesis,
@@ -197,7 +210,7 @@ def run(hypotheses: list[str] | None = None, fix: dict | None = None, *, reps: i
         nulls.update(draws)
     hyps = {h.id: h for h in registry.load(families=families)}
     table = judge(tidy(specs, results, chosen), hyps)
-    acc = pd.DataFrame([r for sp in chosen for r in space.grid_accounting(sp, _fix_for(sp, fix))])
+    acc = pd.DataFrame([r for sp in chosen for r in space.grid_accounting(sp, fix_for(sp, fix))])
     tests, summary = nulltest.all_tests(table, nulls, hyps) if test else (nulltest.empty(), {})
     params = {"hypotheses": [sp.hypothesis for sp in chosen], "fix": fix or {}, "reps": reps, "seed": seed,
               "test": test}

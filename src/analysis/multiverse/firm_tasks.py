@@ -20,7 +20,7 @@ from scipy import stats
 
 from ..models import count_panel, firm
 from . import choices
-from .tasks import ESTIMATION_ERRORS, Task, failed, null_weights, t_row
+from .tasks import ESTIMATION_ERRORS, Task, check_finite, failed, null_weights, t_row
 
 CLUSTER = "firm"
 # the hypothesis -> base region of the region slopes (F2a: the US is the base)
@@ -90,6 +90,7 @@ def estimate(task: Task) -> tuple[list[dict], dict]:
             y, X, g, _ = designs[key]
             X = controls(X, spec["controls"])
             fit = count_panel.fit(spec["estimator"], y, X, g, cluster=True)
+            check_finite(float(fit.params[term]), float(fit.bse[term]))
             row = t_row(float(fit.params[term]), float(fit.bse[term]), None)
         except ESTIMATION_ERRORS as exc:
             rows.append(failed(spec, exc))

@@ -17,7 +17,7 @@ from scipy import stats
 
 from ..models import industry, inference
 from . import choices
-from .tasks import ESTIMATION_ERRORS, Task, failed, null_weights, ols_rows, weights_for, weights_seed
+from .tasks import ESTIMATION_ERRORS, Task, check_finite, failed, null_weights, ols_rows, weights_for, weights_seed
 
 TERM = industry.CARRYING
 REGRESSORS = ["rdint_l1", "dist_l1", "rdint_l1:dist_l1", "dtfp_frontier"]
@@ -83,6 +83,7 @@ def estimate(task: Task) -> tuple[list[dict], dict]:
                 codes, V = weights_for(weights[wkey], sample[cl])
                 boots = {(key, cl): inference.wild_bootstrap_draws(y, X, codes, TERM, V)}
             wb, b_star, t_star = boots[(key, cl)]
+            check_finite(wb.estimate, wb.std_error)
         except ESTIMATION_ERRORS as exc:
             rows.append(failed(spec, exc))
             continue

@@ -69,7 +69,8 @@ def share_text(row, lang: str = "en") -> str:
         if float(row[col]) > 0:
             name = v if lang == "en" else VERDICT_JA[v]
             pct = 100 * float(row[col])
-            parts.append(f"{name} {pct:.0f}%" if pct >= 1 else f"{name} {pct:.1f}%")
+            # one decimal near the ends, so that 0.5 % is not "0 %" and 99.5 % not "100 %"
+            parts.append(f"{name} {pct:.0f}%" if 1 <= pct <= 99 else f"{name} {pct:.1f}%")
     return labels.text(", ".join(parts) + f" of {int(row['n_specs'])} specifications",
                        "、".join(parts) + f"（{int(row['n_specs'])}通りの定式化）", lang)
 

@@ -106,6 +106,12 @@ def t_row(estimate: float, se: float, df: int | None) -> dict:
             "ci_high": float(estimate + q * se), "p_value": float(p)}
 
 
+def check_finite(estimate: float, se: float) -> None:
+    """Refuse a non-finite estimate or standard error (e.g. NB2 with its dispersion at the boundary)."""
+    if not (math.isfinite(estimate) and math.isfinite(se) and se > 0):
+        raise ValueError(f"estimate {estimate!r} with standard error {se!r}: not identified on this sample")
+
+
 def failed(spec: dict, exc: Exception) -> dict:
     """The result of a specification that could not be estimated (kept in the table with its reason)."""
     return {"spec_id": spec["spec_id"], "estimate": math.nan, "std_error": math.nan, "ci_low": math.nan,
