@@ -73,3 +73,6 @@ def test_make_writes_figure_and_tables(frames, tmp_path):
     back = pd.read_csv(r["paths"]["csv"])
     assert len(back) == len(r["data"])
     assert "computed by sangaku" in r["note"] and "Japan: 2010-2022 (gaps: 2023)" in r["note"]
+    # the check covers the chosen countries only: JPN 6 and KOR 2 published values, all within ±2
+    assert set(r["check"]["entity"]) == {"JPN", "KOR"} and len(r["check"]) == 8
+    assert "8 of 8 agree" in r["note"]

@@ -74,10 +74,11 @@ def per_million(phd: pd.DataFrame, msti: pd.DataFrame, countries: list[str] | No
 
 
 def published_check(frame: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
-    """Every NISTEP-published per-million value with a year against our computed value (|difference| ≤ 2 = agrees)."""
+    """Every NISTEP-published per-million value with a year, for the countries in ``frame``, against the computed
+    value (|difference| ≤ 2 = agrees)."""
     from ..sources import nistep_text
 
-    pub = text[(text["indicator"] == PUBLISHED) & text["year"].notna()]
+    pub = text[(text["indicator"] == PUBLISHED) & text["year"].notna() & text["entity"].isin(set(frame["entity"]))]
     rows = []
     for _, r in pub.sort_values(["entity", "year", "source_id"], kind="mergesort").iterrows():
         ours = frame[(frame["entity"] == r["entity"]) & (frame["year"] == r["year"])]
