@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import paths
+from analysis import cli, paths
 from analysis.execution import executors, jobs, pipeline
 
 distributed = pytest.importorskip("distributed")
@@ -45,11 +45,11 @@ def _worker_state() -> dict:
             "spaces": [str(p) for p in worker._SPACES.values()]}
 
 
-@pytest.fixture()
-def cluster_client(tmp_path, monkeypatch):
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    with monkeypatch.context() as m:  # what the worker processes inherit when they are spawned
+@pytest.fixture(scope="module")
+def cluster_client(tmp_path_factory):
+    """One LocalCluster for the module (starting one takes seconds), its workers spawned elsewhere."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    with pytest.MonkeyPatch.context() as m:  # what the worker processes inherit when they are spawned
         for var in ("SANGAKU_ROOT", "SANGAKU_OUTPUT", "OMP_NUM_THREADS", "SANGAKU_READ_LOG"):
             m.delenv(var, raising=False)
         m.chdir(elsewhere)
@@ -127,3 +127,19 @@ def test_a_bad_dask_address_is_one_clear_error():
     with pytest.raises(executors.ExecutorError, match="expected 'local'"):
         with executors.open_executor("localhost"):
             pass
+
+
+def test_the_command_line_starts_and_closes_its_own_local_cluster(project, capsys):
+    import psutil
+
+    def children() -> set[int]:
+        return {p.pid for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE}
+
+    before = children()  # the module's cluster
+    assert cli.main(["run", "hyp_toy", "-p", "lang", "en", "--dask", "local", "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "[dask] LocalCluster with 1 worker(s) at tcp://127.0.0.1:" in out
+    name = jobs.run_name("hyp_toy", {"lang": "en"})
+    assert (paths.output_dir() / "runs" / name / "hyp_toy.csv").is_file()
+    assert out.strip().splitlines()[-1].startswith(f"{name}: notebook ")
+    assert children() == before  # its scheduler's workers and their kernels are gone
