@@ -89,3 +89,10 @@ def test_views_write_files_and_notes(frames, tmp_path):
     assert "left out (mergers" in r["base2019"]["note"]
     assert "Harvard University [revenue]: 2000, 2002, 2005-2006, 2008-2024 (gaps 2001, 2003-2004, 2007)" \
         in r["base2006"]["note"]
+
+
+def test_note_names_the_choice_of_japanese_universities(frames, tmp_path):
+    auto = views.make(frames, lang="en", output_dir=tmp_path / "a")["base2019"]["note"]
+    chosen = views.make(frames, jp_universities=["東京大学"], lang="en", output_dir=tmp_path / "b")["base2019"]["note"]
+    assert "the five largest by FY2019 total assets" in auto and "as chosen (jp_universities)" in chosen
+    assert "University of Tokyo [assets]: 2019-2024" in chosen and "Kyoto" not in chosen

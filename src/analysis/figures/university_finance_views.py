@@ -89,21 +89,25 @@ def plot_base2006(frame: pd.DataFrame, lang: str = "ja") -> plt.Figure:
     return fig
 
 
-def note_base2019(frame: pd.DataFrame, excluded: list[str], lang: str = "ja") -> str:
+def note_base2019(frame: pd.DataFrame, excluded: list[str], lang: str = "ja", auto_jp: bool = True) -> str:
     """Which institutions and years each line covers, sources, conventions (computed from the frame)."""
     lines = cmp.line_coverage(frame, lang)
     n = int(frame.loc[frame["institution"] == "niad_total", "label"].str.extract(r"(\d+)")[0].iloc[0])
     if lang == "en":
         lines.append(f"National-university total: sum of the {n} NIAD corporations reported in every fiscal year, "
                      f"computed by sangaku; left out (mergers, not reported every year): {', '.join(excluded)}. "
-                     "Japanese universities by name: the five largest by FY2019 total assets. Sources: IPEDS Finance "
+                     + ("Japanese universities by name: the five largest by FY2019 total assets. " if auto_jp else
+                        "Japanese universities by name: as chosen (jp_universities). ")
+                     + "Sources: IPEDS Finance "
                      "F2 (F2A02 total assets, F2B01 total revenues and investment return), NCES via "
                      "datawithinreach/ipeds-data-viz; NIAD 国立大学法人等 財務諸表 (資産合計, 経常収益) via t46. US "
                      "fiscal years end June 30 (Stanford Aug 31) of the year named; Japanese 年度 start in April of "
                      "the year named. " + IPEDS_CAVEAT[0])
     else:
         lines.append(f"国立大学法人計: 全年度に計上のある{n}法人の合計（sangaku による計算値）。除外（統合等で全年度に"
-                     f"ない法人）: {'、'.join(excluded)}。日本の個別大学は2019年度資産合計の上位5校。出典: IPEDS "
+                     f"ない法人）: {'、'.join(excluded)}。"
+                     + ("日本の個別大学は2019年度資産合計の上位5校。" if auto_jp else "日本の個別大学は指定どおり（jp_universities）。")
+                     + "出典: IPEDS "
                      "Finance F2（F2A02 資産合計、F2B01 収益および投資収益の合計、NCES、datawithinreach/ipeds-data-viz "
                      "経由）、大学改革支援・学位授与機構「国立大学法人等 財務諸表」（資産合計、経常収益、t46 経由）。米国の"
                      "年度はその年の6月30日（スタンフォード大は8月31日）に終了、日本の年度はその年の4月に開始。"
@@ -147,7 +151,7 @@ def make(frames: dict[str, pd.DataFrame], compare_base_year: int = cmp.COMPARE_B
     f19 = cmp.base2019_frame(frames, compare_base_year, jp_universities, us_institutions, lang)
     _, _, excluded = cmp.niad_balanced(frames["japan"], "assets")
     fig19 = plot_base2019(f19, lang)
-    n19 = note_base2019(f19, excluded, lang)
+    n19 = note_base2019(f19, excluded, lang, auto_jp=not jp_universities)
     plotting.add_note(fig19, n19, width_em=118)
     f06 = cmp.base2006_frame(frames, lang)
     fig06 = plot_base2006(f06, lang)
