@@ -24,7 +24,8 @@ import nbfixtures  # noqa: E402
 
 EN = jobs.run_name("fig_toy", {"lang": "en"})
 # printed by the fixture figure from inside its kernel: is the kernel's project the worker's own directory?
-WHERE = "print('kernel project:', 'own' if paths.project_root().name.startswith('sangaku-job-') else paths.project_root())\n"
+WHERE = ("print('kernel project:', 'own' if paths.project_root().name.startswith('sangaku-job-') "
+         "else paths.project_root())\n")
 
 
 def _quiet(msg: str) -> None:

@@ -168,7 +168,8 @@ def test_cache_hits_and_misses(project):
         first = pipeline.reproduce(data=False, site=False, executor=ex, progress=_quiet)
         assert first.ok and _ran(first) == ["fig_toy", EN, "hyp_toy"]
         assert (out / "figures" / "fig_toy" / "fig_toy.png").read_bytes()[:4] == b"\x89PNG"
-        assert (out / "runs" / EN / "fig_toy.png").read_bytes() == (out / "figures" / "fig_toy" / "fig_toy.png").read_bytes()
+        png = (out / "figures" / "fig_toy" / "fig_toy.png").read_bytes()
+        assert (out / "runs" / EN / "fig_toy.png").read_bytes() == png
         injected = next(c for c in json.loads((out / "runs" / f"{EN}.ipynb").read_text())["cells"]
                         if c["id"] == "injected-parameters")
         # the parameters as the client passed them, not the worker's temporary paths

@@ -4,8 +4,9 @@ The scheduler packs each job that must run into a self-contained task (``deliver
 ``executor.submit(execute_job, task, blobs)`` and writes what comes back (``delivery.deliver``) before the cache
 records it, so any ``concurrent.futures.Executor`` works: its own ``ProcessPoolExecutor`` (the default, the only
 one that starts kernels ahead), a ``ThreadPoolExecutor``, a Dask cluster (``executors.DaskExecutor``, or
-``distributed.Client(...).get_executor()``). Executors on this machine get the inputs as paths, others as bytes. Ctrl-C stops its own workers and their kernels
-within seconds and raises :class:`Interrupted` carrying what finished.
+``distributed.Client(...).get_executor()``). Executors on this machine get the inputs as paths, others as bytes.
+Ctrl-C stops its own workers and their kernels within seconds and raises :class:`Interrupted` carrying what
+finished.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ A worker needs the environment (this package and the ``sangaku`` kernel) but non
 task runs in a temporary project directory of its own — ``notebooks/`` (the kernel's working directory),
 ``data/processed``, ``data/raw``, ``.files`` (file parameters) and
 ``output/`` — filled from the task's inputs (bytes by sha256, or links to the client's files when both share a
-filesystem), and the executed notebook and output files go back in the :class:`~.jobs.Result`. The worker checks
-that its own ``analysis`` modules and package data are the ones the client's cache key holds. Environment variables go to the
-kernel only; the worker's own environment is never changed.
+filesystem), and the executed notebook and output files go back in the :class:`~.jobs.Result`. The worker
+checks that its own ``analysis`` modules and package data are the ones the client's cache key holds. Environment
+variables go to the kernel only; the worker's own environment is never changed.
 
 Kernels talk to the worker over IPC sockets (no TCP port, so no unencrypted-transport warning) and die with the
 worker (ipykernel polls its parent). Only tasks marked ``prewarm`` (the runner's own process pool) start the
@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import logging
 import multiprocessing.util
 import os
 import re
@@ -306,6 +307,10 @@ def execute_job(task: Task, blobs: dict[str, bytes] | None = None) -> Result:
     nbformat = _import_nbformat()
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    # The runner has checked the parameters itself (papermill's own parser misreads lines with "#" and "=" and
+    # warns about parameters it could not find); its failures come back in the Result.
+    logging.getLogger("papermill").setLevel(logging.ERROR)
 
     t0 = time.perf_counter()
     phases: dict[str, float] = {}
