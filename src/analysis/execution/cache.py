@@ -231,14 +231,30 @@ def data_status(key: Key) -> str | None:
     if rec.get("outputs") != outputs:
         return "BUILD.json changed"
     proc = paths.processed_dir()
+    stats = rec.get("stats", {})
     for f, h in outputs.items():
+        # A file with the size and mtime it had when it was hashed is not read again (tens of MB per no-op run).
+        if stats.get(f) == _stat(proc / f):
+            continue
         if _file_sha(proc / f) != h:
             return f"processed file {f} missing or changed"
     return None
 
 
+def _stat(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_size]
+
+
 def record_data(key: Key) -> None:
-    rec = {"key": key.digest, "parts": key.parts, "detail": key.detail, "outputs": build_outputs()}
+    """Store the data build's key, its outputs and their size and mtime (checked by ``data_status``)."""
+    outputs = build_outputs()
+    proc = paths.processed_dir()
+    stats = {f: _stat(proc / f) for f, h in outputs.items() if _file_sha(proc / f) == h}
+    rec = {"key": key.digest, "parts": key.parts, "detail": key.detail, "outputs": outputs, "stats": stats}
     io.write_text(layout.cache_dir() / "data.json", json.dumps(rec, indent=1, sort_keys=True) + "\n")
 
 

@@ -181,8 +181,11 @@ def language_notebooks(name: str) -> dict[str, Path]:
 
 
 def reproduce(*, force: bool = False, jobs: int | None = None, executor: cf.Executor | None = None,
-              data: bool = True, site: bool = True, progress: Progress = say) -> Summary:
-    """The whole analysis: data, every notebook (cached, in parallel) and every figure in English, then the site."""
+              data: bool = True, site: bool = True, languages: bool = True, progress: Progress = say) -> Summary:
+    """The whole analysis: data, every notebook (cached, in parallel) and every figure in English, then the site.
+
+    ``languages=False`` runs the defaults only (no English runs), e.g. for a test that needs each notebook once.
+    """
     t0 = time.perf_counter()
     with output_lock():
         if data:
@@ -194,7 +197,7 @@ def reproduce(*, force: bool = False, jobs: int | None = None, executor: cf.Exec
             progress(f"[notebooks] note: {layout.SPEC_FILE} declares notebooks that do not exist: {undeclared}")
         ctx = Context.current()
         todo = [make_job(nb, {}, ctx) for nb in nbs.values()]
-        todo += [make_job(nb, {"lang": "en"}, ctx) for nb in nbs.values() if english_run(nb)]
+        todo += [make_job(nb, {"lang": "en"}, ctx) for nb in nbs.values() if languages and english_run(nb)]
         progress(f"[notebooks] {len(nbs)} in {paths.notebooks_dir()}, {len(todo) - len(nbs)} also in English")
         summary = run_jobs(todo, force=force, executor=executor, max_workers=jobs, progress=progress,
                            before_start=hook_check(nbs))
