@@ -81,9 +81,11 @@ def test_raw_file_of_a_built_source_changes_the_data_key_not_the_notebooks(scrat
 
 
 @pytest.mark.parametrize("family, expected", [
-    ("firm", ["h1_firm_replication_cincera", "h2_firm_absorptive_capacity", "h5_summary_all_hypotheses"]),
-    ("country", ["h4_country_absorptive_capacity", "h5_summary_all_hypotheses"]),
-    ("industry", ["h3_industry_two_faces", "h5_summary_all_hypotheses"]),
+    # h5 and h6 (specification curves) declare every family's registry
+    ("firm", ["h1_firm_replication_cincera", "h2_firm_absorptive_capacity", "h5_summary_all_hypotheses",
+              "h6_specification_curves"]),
+    ("country", ["h4_country_absorptive_capacity", "h5_summary_all_hypotheses", "h6_specification_curves"]),
+    ("industry", ["h3_industry_two_faces", "h5_summary_all_hypotheses", "h6_specification_curves"]),
 ])
 def test_registry_edit_changes_the_notebooks_of_its_family(scratch, family, expected):
     before = _keys()
