@@ -144,3 +144,7 @@ def test_the_command_line_starts_and_closes_its_own_local_cluster(project, capsy
     assert (paths.output_dir() / "runs" / name / "hyp_toy.csv").is_file()
     assert out.strip().splitlines()[-1].startswith(f"{name}: notebook ")
     assert children() == before  # its scheduler's workers and their kernels are gone
+    # the same command again: cached, so no cluster is started at all
+    assert cli.main(["run", "hyp_toy", "-p", "lang", "en", "--dask", "local", "--jobs", "1"]) == 0
+    again = capsys.readouterr().out
+    assert "[dask]" not in again and f"cached, not re-run (1): {name}" in again

@@ -3,7 +3,8 @@
 ``open_executor(None)`` gives None (``schedule`` then makes its own ``ProcessPoolExecutor``, whose workers start
 kernels ahead); ``open_executor("local")`` starts a ``distributed.LocalCluster`` on 127.0.0.1 (one single-thread
 worker process per job slot, no dashboard) and closes it afterwards; ``open_executor("tcp://HOST:PORT")`` connects
-to an existing scheduler and leaves it running. Dask workers need this environment (the package and the
+to an existing scheduler and leaves it running; either happens at the first job to run, so a command whose runs
+are all cached starts nothing. Dask workers need this environment (the package and the
 ``sangaku`` kernel), not the project's files: :class:`DaskExecutor` scatters each input once by its sha256 and
 the tasks fetch them from the cluster.
 """
@@ -64,14 +65,7 @@ def _check_address(spec: str) -> str:
                         "address such as tcp://127.0.0.1:8786")
 
 
-@contextlib.contextmanager
-def open_executor(spec: str | None, workers: int | None = None,
-                  progress: Callable[[str], None] = print) -> Iterator[cf.Executor | None]:
-    """The executor named by ``--dask`` (None: the runner's own process pool); closed on exit."""
-    if not spec:
-        yield None
-        return
-    spec = _check_address(spec)
+def _connect(spec: str, workers: int | None, progress: Callable[[str], None]) -> tuple[Any, Any]:
     from distributed import Client, LocalCluster
 
     from .schedule import default_jobs
@@ -91,9 +85,45 @@ def open_executor(spec: str | None, workers: int | None = None,
         if cluster is not None:
             cluster.close()
         raise ExecutorError(f"--dask {spec}: cannot reach the scheduler ({exc})") from None
+    return client, cluster
+
+
+class LazyDaskExecutor(cf.Executor):
+    """Connects (or starts the LocalCluster) at the first submission: a command whose runs are all cached
+    never waits for a cluster."""
+
+    shares_files = False
+
+    def __init__(self, spec: str, workers: int | None, progress: Callable[[str], None]):
+        self.spec, self.workers, self.progress = spec, workers, progress
+        self._client = self._cluster = None
+        self._dask: DaskExecutor | None = None
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
+        if self._dask is None:
+            self._client, self._cluster = _connect(self.spec, self.workers, self.progress)
+            self._dask = DaskExecutor(self._client)
+        return self._dask.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self._dask is not None:
+            self._dask.shutdown(wait=wait)
+            self._client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+            self._dask = self._client = self._cluster = None
+
+
+@contextlib.contextmanager
+def open_executor(spec: str | None, workers: int | None = None,
+                  progress: Callable[[str], None] = print) -> Iterator[cf.Executor | None]:
+    """The executor named by ``--dask`` (None: the runner's own process pool); the cluster or connection is
+    made at the first submission and closed on exit."""
+    if not spec:
+        yield None
+        return
+    ex = LazyDaskExecutor(_check_address(spec), workers, progress)
     try:
-        yield DaskExecutor(client)
+        yield ex
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        ex.shutdown()
