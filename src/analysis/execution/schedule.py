@@ -14,7 +14,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import dataclasses
 import os
-import signal
 from dataclasses import dataclass, field
 from typing import Callable
 
