@@ -7,6 +7,7 @@ Modules, one concern each:
                 with its documented exclusions ("skip X because Y") and the accounting of its size
 - ``tasks``     picklable estimation tasks and the seeds / shared bootstrap weights; one module per family
                 (``firm_tasks``, ``industry_tasks``, ``country_tasks``) reusing the estimators of ``models``
+- ``dispatch``  the family -> module table and ``run_task``, the function an executor runs
 - ``workers``   start-up of local worker processes (one BLAS thread each)
 - ``engine``    enumerate -> tasks -> any ``concurrent.futures.Executor`` -> the tidy table with verdicts
 - ``nulltest``  the inferential specification-curve test (Simonsohn, Simmons & Nelson 2020)

@@ -30,7 +30,8 @@ from ..errors import ParameterError
 from ..models import verdicts
 from . import nulltest, space
 from . import workers as workers_mod
-from .tasks import Task, module, run_task
+from .dispatch import module, run_task
+from .tasks import Task
 
 DEFAULT_SEED = 20261201
 DEFAULT_REPS = 999

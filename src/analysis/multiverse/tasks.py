@@ -1,4 +1,4 @@
-"""Estimation tasks: plain picklable functions that any ``concurrent.futures.Executor`` can run.
+"""Estimation tasks: plain picklable data that any ``concurrent.futures.Executor`` can run (``dispatch.run_task``).
 
 A task carries everything it needs (the family's estimation data as a DataFrame, the specifications, the
 options), so a worker needs neither the repository's files nor a shared filesystem (Dask workers included). It
@@ -15,7 +15,6 @@ of workers or the order in which tasks finish.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import math
 from dataclasses import dataclass, field
 
@@ -26,7 +25,6 @@ from scipy import stats
 from ..errors import SangakuError
 from ..models import inference
 
-FAMILY_MODULES = {"firm": "firm_tasks", "industry": "industry_tasks", "country": "country_tasks"}
 Z95 = 1.959963984540054
 
 
@@ -41,16 +39,6 @@ class Task:
     reps: int = 999  # bootstrap draws: wild-cluster p-values and intervals, and the joint null draws
     seed: int = 20261201
     test: bool = True  # return the null draws for the specification-curve test
-
-
-def module(family: str):
-    """The estimation module of ``family`` (``analysis.multiverse.<family>_tasks``)."""
-    return importlib.import_module(f"{__package__}.{FAMILY_MODULES[family]}")
-
-
-def run_task(task: Task) -> tuple[list[dict], dict]:
-    """Estimate every specification of ``task``: (result rows, {spec_id: (null estimates, null p-values)})."""
-    return module(task.family).estimate(task)
 
 
 def weights_seed(task: Task, key: str) -> int:
