@@ -10,7 +10,9 @@ variables go to the kernel only; the worker's own environment is never changed.
 
 Kernels talk to the worker over IPC sockets (no TCP port, so no unencrypted-transport warning) and die with the
 worker (ipykernel polls its parent). Only tasks marked ``prewarm`` (the runner's own process pool) start the
-next kernel ahead; a kernel is killed as soon as its notebook is done. Workers of the runner's own pool ignore
+next kernel ahead, and the first of them starts this worker's template (``template``): once it has imported the
+heavy modules, kernels are forks of it, so each notebook skips that import work. A single run never waits for a
+template. A kernel is killed as soon as its notebook is done. Workers of the runner's own pool ignore
 Ctrl-C (the parent handles it) and die with the parent (``PR_SET_PDEATHSIG``); on SIGTERM they kill their
 kernels at once and remove their directories.
 """
@@ -26,6 +28,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -41,6 +44,7 @@ from .jobs import Result, Task
 _WARM: dict[tuple, Any] = {}  # kernels started ahead, per worker: startup overlaps the previous notebook
 _LIVE: set = set()  # every kernel this process started and has not stopped (killed on SIGTERM)
 _SPACES: dict[tuple[int, int], Path] = {}  # (pid, thread) -> its project directory
+_TEMPLATES: dict[tuple, tuple] = {}  # kernel environment -> (template process, its socket): see ``template``
 _LOCK = threading.Lock()
 
 
@@ -147,14 +151,59 @@ def _warm_key(task: Task, ws: Path) -> tuple:
     return (task.kernel, str(ws), tuple(sorted(_kernel_env(task, ws).items())))
 
 
-def _start_kernel(task: Task, ws: Path | None = None):
+def _template_socket(task: Task) -> str | None:
+    """The socket of this worker's template for ``task``'s environment once it is ready; started (in the
+    background) the first time a task says more follow, so a single run never waits for one."""
+    key = tuple(sorted(task.env.items()))
+    with _LOCK:
+        proc, sock = _TEMPLATES.get(key, (None, ""))
+        if proc is None and task.prewarm:
+            sock = str(Path(tempfile.gettempdir()) / f"sangaku-template-{uuid.uuid4().hex[:16]}")
+            proc = subprocess.Popen([sys.executable, "-m", "analysis.execution.template", "serve", sock],
+                                    env={**os.environ, **task.env}, start_new_session=True,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _TEMPLATES[key] = (proc, sock)
+    if proc is None or proc.poll() is not None or not Path(sock + ".ready").exists():
+        return None
+    return sock
+
+
+def _kernel_manager(task: Task, ipc: Path):
     from jupyter_client.manager import AsyncKernelManager
+
+    sock = _template_socket(task)
+    if sock is None:
+        return AsyncKernelManager(kernel_name=task.kernel, transport="ipc", ip=str(ipc))
+
+    class TemplateKernelManager(AsyncKernelManager):
+        def format_kernel_cmd(self, extra_arguments=None):  # the launcher instead of ipykernel
+            return [sys.executable, "-m", "analysis.execution.template", "launch", sock, "-f",
+                    self.connection_file]
+
+    return TemplateKernelManager(kernel_name=task.kernel, transport="ipc", ip=str(ipc))
+
+
+def _stop_templates() -> None:
+    with _LOCK:
+        items = list(_TEMPLATES.values())
+        _TEMPLATES.clear()
+    for proc, sock in items:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        for f in (sock, sock + ".ready"):
+            Path(f).unlink(missing_ok=True)
+
+
+def _start_kernel(task: Task, ws: Path | None = None):
     from jupyter_core.utils import run_sync
 
     ws = ws or _workspace()
     # IPC sockets need an absolute path of < 108 bytes.
     ipc = Path(tempfile.gettempdir()) / f"sangaku-kernel-{uuid.uuid4().hex[:16]}"
-    km = AsyncKernelManager(kernel_name=task.kernel, transport="ipc", ip=str(ipc))
+    km = _kernel_manager(task, ipc)
     run_sync(km.start_kernel)(cwd=str(ws / "notebooks"), env={**os.environ, **_kernel_env(task, ws)})
     with _LOCK:
         _LIVE.add(km)
@@ -194,6 +243,7 @@ def shutdown_warm_kernels() -> None:
         _stop_kernel(km)
     for ws in spaces:
         _remove_workspace(ws)
+    _stop_templates()
 
 
 atexit.register(shutdown_warm_kernels)
@@ -202,6 +252,11 @@ multiprocessing.util.Finalize(None, shutdown_warm_kernels, exitpriority=10)  # p
 
 def _on_sigterm(signum, frame) -> None:
     _kill_kernels_now()
+    for proc, _ in list(_TEMPLATES.values()):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
     for ws in list(_SPACES.values()):
         shutil.rmtree(ws, ignore_errors=True)
     os._exit(128 + signum)

@@ -1,0 +1,132 @@
+"""Template kernels: one process imports the heavy modules once, and every kernel is a fork of it.
+
+A worker of the runner's own pool starts a template (``python -m analysis.execution.template serve SOCKET``) with
+the kernels' environment. The template imports the third-party modules the notebooks use (``PRELOAD``; never an
+``analysis`` module, whose code may change under a run) and ipykernel, then waits on a Unix socket. For each
+kernel, jupyter_client starts the small launcher (``... template launch SOCKET -f CONNECTION_FILE``) in place of
+ipykernel: the launcher sends its working directory and environment, the template forks, and the child — modules
+imported, nothing executed, a clean kernel — becomes the ipykernel for that connection file. The launcher relays
+interrupts and exits with the kernel; the kernel exits when its launcher is gone (killed by jupyter_client or with
+the worker), and the template dies with its worker.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import types
+from pathlib import Path
+
+# Imported once by the template (each kernel skips this work); a module that is not installed is skipped.
+PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "matplotlib", "matplotlib.pyplot", "scipy.stats",
+           "statsmodels.api", "seaborn", "ipykernel.kernelapp")
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie is dead
+    except OSError:
+        return False
+
+
+def _kernel(conn: socket.socket, request: dict) -> None:
+    """In the forked child: become the kernel of ``request``; exit when its launcher is gone."""
+    os.setsid()
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    launcher = int(request["launcher"])
+
+    def watch() -> None:
+        while _alive(launcher):
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    from ipykernel.kernelapp import IPKernelApp
+
+    sys.argv = ["ipykernel_launcher", *request["argv"]]
+    IPKernelApp.launch_instance(argv=request["argv"])
+    os._exit(0)
+
+
+def serve(path: str) -> None:
+    """The template: import ``PRELOAD``, then fork one kernel per request on the socket at ``path``."""
+    _die_with_parent()
+    # Some libraries decide defaults at import by asking whether they run in a Jupyter kernel (pandas: at most 20
+    # columns printed in a kernel, the terminal's width elsewhere); they must decide as in a kernel, so the
+    # question gets a kernel's answer while they are imported.
+    builtins.get_ipython = lambda: types.SimpleNamespace(kernel=True)  # type: ignore[attr-defined]
+    try:
+        for name in PRELOAD:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
+    finally:
+        del builtins.get_ipython  # type: ignore[attr-defined]
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(8)
+    Path(path + ".ready").write_text(str(os.getpid()))
+    while True:
+        conn, _ = server.accept()
+        with conn:
+            request = json.loads(conn.makefile("r", encoding="utf-8").readline())
+            pid = os.fork()
+            if pid == 0:
+                server.close()
+                _kernel(conn, request)
+            conn.sendall(f"{pid}\n".encode())
+
+
+def launch(path: str, argv: list[str]) -> int:
+    """The launcher jupyter_client starts: ask the template for a kernel, relay signals, exit with it."""
+    _die_with_parent()
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(path)
+    request = {"cwd": os.getcwd(), "env": dict(os.environ), "argv": argv, "launcher": os.getpid()}
+    client.sendall((json.dumps(request) + "\n").encode())
+    pid = int(client.makefile("r").readline())
+    client.close()
+
+    def relay(signum, frame):
+        try:
+            os.kill(pid, signal.SIGINT if signum == signal.SIGINT else signal.SIGKILL)
+        except OSError:
+            pass
+        if signum != signal.SIGINT:
+            os._exit(128 + signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, relay)
+    while _alive(pid):
+        time.sleep(0.1)
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "serve":
+        serve(sys.argv[2])
+    else:
+        sys.exit(launch(sys.argv[2], sys.argv[3:]))
