@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -65,3 +68,62 @@ def test_kernels_forked_from_the_template_give_the_same_bytes_and_leave_nothing(
     worker.shutdown_warm_kernels()
     assert psutil.Process().children(recursive=True) == [] and worker._TEMPLATES == {}
     assert not Path(sock).exists() and worker._SPACES == {}
+
+
+# A fixture notebook that waits (in its kernel) until its worker's template is ready, so that the kernels started
+# after it are forks of the template.
+WAIT_FOR_TEMPLATE = '''
+import os, time
+from pathlib import Path
+import psutil
+worker_pid = os.getppid()
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    socks = [p.cmdline()[-1] for p in psutil.Process(worker_pid).children() if "serve" in p.cmdline()]
+    if socks and Path(socks[0] + ".ready").exists():
+        break
+    time.sleep(0.2)
+'''
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def test_ctrl_c_stops_forked_kernels_and_the_template(project, tmp_path):
+    waiting = nbfixtures.hyp_notebook()
+    waiting.cells[-1].source += WAIT_FOR_TEMPLATE
+    nbfixtures.write_notebook(project / "notebooks" / "a_wait.ipynb", waiting)
+    for name in ("a_wait", "b_fast", "c_fast"):
+        if name != "a_wait":
+            nbfixtures.write_notebook(project / "notebooks" / f"{name}.ipynb", nbfixtures.hyp_notebook())
+        nbfixtures.write_spec(project, name, {"kind": "hypothesis", "outputs": f"tables/{name}",
+                                              "raw": ["toy_source/toy.csv"]})
+    pid_file = tmp_path / "pids"
+    slow = nbfixtures.bad_notebook()
+    slow.cells[2].source = (f"import os, time\nopen({str(pid_file)!r}, 'w').write(f'{{os.getpid()}} "
+                            "{os.getppid()}')\ntime.sleep(120)")
+    nbfixtures.write_notebook(project / "notebooks" / "z_slow.ipynb", slow)
+    env = {**os.environ, "SANGAKU_ROOT": str(project), "PYTHONPATH": str(FIXTURES)}
+    env.pop("SANGAKU_OUTPUT", None)
+    proc = subprocess.Popen([sys.executable, "-m", "analysis.cli", "run", "a_wait", "b_fast", "c_fast", "z_slow",
+                             "--jobs", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 240
+    while not (pid_file.exists() and pid_file.read_text().strip()):
+        assert proc.poll() is None, proc.communicate()[0]
+        assert time.monotonic() < deadline, "the slow notebook never started"
+        time.sleep(0.2)
+    kernel, template = map(int, pid_file.read_text().split())
+    assert "analysis.execution.template" in " ".join(psutil.Process(template).cmdline())  # a forked kernel
+    os.killpg(proc.pid, signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "not finished (z_slow)" in out, out
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and (_alive(kernel) or _alive(template)):
+        time.sleep(0.2)
+    assert not _alive(kernel) and not _alive(template)

@@ -252,11 +252,13 @@ multiprocessing.util.Finalize(None, shutdown_warm_kernels, exitpriority=10)  # p
 
 def _on_sigterm(signum, frame) -> None:
     _kill_kernels_now()
-    for proc, _ in list(_TEMPLATES.values()):
+    for proc, sock in list(_TEMPLATES.values()):
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
             pass
+        for f in (sock, sock + ".ready"):
+            Path(f).unlink(missing_ok=True)
     for ws in list(_SPACES.values()):
         shutil.rmtree(ws, ignore_errors=True)
     os._exit(128 + signum)
