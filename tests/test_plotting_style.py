@@ -11,40 +11,37 @@ import pytest
 from analysis import plotting
 from analysis.errors import DataFileError
 
-# Each variant runs in a fresh interpreter: rcParams are process-global, and importing seaborn must not leak in.
+# One fresh interpreter (rcParams are process-global): the house style first, noting whether seaborn or
+# scipy.stats got imported, then matplotlib's defaults again and seaborn's set_theme with the project's overrides.
 _DUMP = r"""
 import json, sys
 import matplotlib
 matplotlib.use("Agg")
-if sys.argv[1] == "seaborn":
-    import seaborn as sns
-    sns.set_theme(style="whitegrid", context="talk", font="IPAexGothic", rc={
-        "font.family": ["IPAexGothic", "DejaVu Sans"], "axes.unicode_minus": False, "figure.figsize": (11, 6.2),
-        "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight", "svg.hashsalt": "sangaku",
-        "svg.fonttype": "path", "legend.frameon": False, "axes.titleweight": "normal"})
-else:
-    from analysis import plotting
-    plotting.set_style()
-print(json.dumps({k: repr(v) for k, v in sorted(matplotlib.rcParams.items())}))
-print("seaborn" in sys.modules, "scipy.stats" in sys.modules)
+from analysis import plotting
+plotting.set_style()
+ours = {k: repr(v) for k, v in sorted(matplotlib.rcParams.items())}
+loaded = ["seaborn" in sys.modules, "scipy.stats" in sys.modules]
+matplotlib.rcdefaults()
+import seaborn as sns
+sns.set_theme(style="whitegrid", context="talk", font="IPAexGothic", rc={
+    "font.family": ["IPAexGothic", "DejaVu Sans"], "axes.unicode_minus": False, "figure.figsize": (11, 6.2),
+    "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight", "svg.hashsalt": "sangaku",
+    "svg.fonttype": "path", "legend.frameon": False, "axes.titleweight": "normal"})
+theirs = {k: repr(v) for k, v in sorted(matplotlib.rcParams.items())}
+print(json.dumps({"ours": ours, "theirs": theirs, "loaded": loaded}))
 """
 
 
-def _rc(variant: str) -> tuple[dict, str]:
-    out = subprocess.run([sys.executable, "-c", _DUMP, variant], capture_output=True, text=True, check=True)
-    import json
-    rc_json, loaded = out.stdout.strip().splitlines()
-    return json.loads(rc_json), loaded
-
-
 def test_house_style_equals_seaborn_theme_without_importing_seaborn():
-    ours, loaded = _rc("ours")
-    theirs, _ = _rc("seaborn")
+    import json
+    out = subprocess.run([sys.executable, "-c", _DUMP], capture_output=True, text=True, check=True)
+    doc = json.loads(out.stdout)
+    ours, theirs = doc["ours"], doc["theirs"]
     differ = {k for k in theirs if theirs[k] != ours[k]}
     # the "rocket" colour map is seaborn's own and no figure draws an image (see plotting_style.toml)
     assert differ == {"image.cmap"}
     assert ours["axes.prop_cycle"].startswith("cycler('color', [(0.298")  # deep palette as RGB tuples
-    assert loaded == "False False"  # neither seaborn nor scipy.stats is imported for the style
+    assert doc["loaded"] == [False, False]  # neither seaborn nor scipy.stats is imported for the style
 
 
 def test_malformed_style_file_names_the_file(tmp_path: Path):
