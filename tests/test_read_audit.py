@@ -34,7 +34,7 @@ def audit(tmp_path_factory) -> tuple[dict, dict]:
     mp.setenv("SANGAKU_OUTPUT", str(base / "output"))
     mp.setenv("SANGAKU_READ_LOG", str(log))
     try:
-        summary = pipeline.reproduce(data=False, site=False, jobs=2, progress=lambda m: None)
+        summary = pipeline.reproduce(data=False, site=False, languages=False, jobs=2, progress=lambda m: None)
         assert summary.ok, [r.message for r in summary.failed]
         reads: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
         for line in log.read_text(encoding="utf-8").splitlines():

@@ -38,8 +38,8 @@ def test_verdict_is_refused_below_the_minimum(n_clusters, expected):
 
 def test_three_clusters_give_no_verdict_with_the_flag():
     """Three economies: every registered country model by OLS with SEs clustered by economy, t(2) inference.
-    No verdict, and the table says why. (The full ``country.estimate`` also runs the wild-cluster bootstrap,
-    whose interval search does not finish with three clusters, so the registered models are fitted here.)"""
+    No verdict, and the table says why. (The registered models are fitted here directly; the full
+    ``country.estimate`` with three economies, bootstrap included, is tested in test_inference_few_clusters.py.)"""
     three = ["JPN", "KOR", "USA"]
     panel = country.build_panel(data.load("oecd_msti"), data.load("pwt"))
     rows = []

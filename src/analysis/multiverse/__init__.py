@@ -14,6 +14,7 @@ Modules, one concern each:
 - ``table``     verdict shares per hypothesis and the exported tables (the columns h5 and the site show)
 - ``figure``    the specification-curve figure
 - ``params``    the parameters of ``h6_specification_curves``
+- ``memo``      one estimate shared by h5 and h6 (``run_shared``: stored under the key of its inputs and code)
 
 Typical use::
 
@@ -29,4 +30,8 @@ def __getattr__(name: str):
         from . import engine
 
         return getattr(engine, name)
+    if name == "run_shared":
+        from . import memo
+
+        return memo.run_shared
     raise AttributeError(name)
