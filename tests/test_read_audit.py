@@ -14,8 +14,10 @@ from analysis import paths
 from analysis.execution import cache, pipeline, specs
 
 ROOT = Path(__file__).resolve().parents[1]
-# imported by analysis/__init__ to record the audit itself
-AUDIT_MODULES = {"analysis.inputs", "analysis.paths", "analysis.errors"}
+# imported by analysis/__init__ to record the audit itself, and by the template-kernel launcher
+# (``python -m analysis.execution.template launch``), which runs with its kernel's environment
+AUDIT_MODULES = {"analysis.inputs", "analysis.paths", "analysis.errors", "analysis.execution",
+                 "analysis.execution.template"}
 
 
 @pytest.fixture(scope="module")
