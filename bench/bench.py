@@ -108,7 +108,7 @@ print("TIMES " + json.dumps(times))
 
 # The floor: one parent imports what every notebook imports, then forks workers that run the code cells.
 FLOOR = r"""
-import json, os, sys, time, multiprocessing
+import concurrent.futures as cf, json, os, sys, time, multiprocessing
 nbdir, order = sys.argv[1], json.loads(sys.argv[2])
 jobs = int(sys.argv[3])
 os.chdir(nbdir)
@@ -137,8 +137,9 @@ def run(name):
     return name, time.process_time() - t
 
 t1 = time.perf_counter()
-with multiprocessing.get_context('fork').Pool(jobs) as pool:
-    cpu = dict(pool.imap_unordered(run, order))
+# Not multiprocessing.Pool: its daemonic workers may not start processes, and h5/h6 run the multiverse on a pool.
+with cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context('fork')) as pool:
+    cpu = dict(pool.map(run, order))
 print('FLOOR ' + json.dumps({'imports': t_imports, 'wall': time.perf_counter() - t1, 'cpu': cpu}))
 """
 
