@@ -185,7 +185,7 @@ def test_stray_file_in_a_source_folder_stops_analysis_data(root, capsys):
         assert "add it with `analysis manifest --refresh` or remove it" in err
     assert not paths.processed_dir().exists()
     # a build of other sources does not read the japan folder and is not stopped by it ...
-    assert manifest.verify(sources=["cincera1997"]).checked == 2
+    assert manifest.verify(sources=["cincera1997"]).checked == 3  # its CSV and the two SOURCE.md (source, vintage)
     # ... but any partial build that includes it is
     with pytest.raises(DataFileError, match="zz.csv: not in the manifest"):
         manifest.verify(sources=["cincera1997", "japan"])

@@ -19,6 +19,7 @@ from .errors import ChecksumError, DataFileError
 
 MANIFEST_NAME = "manifest.json"
 ORIGIN_NAME = "ORIGIN.json"  # written by `analysis update` into each vintage it fetches
+SOURCE_FILE = "SOURCE.md"  # provenance: one per source (common to its vintages) and one per vintage
 SOURCE_FIELDS = ("publisher", "dataset", "vintage", "licence", "obtained_from", "newer_vintage", "citation")
 
 
@@ -115,8 +116,11 @@ def _original_of(path: Path) -> dict[str, Any] | None:
 
 
 def _vintage_of(raw: Path, rel: str) -> str:
-    """The vintage folder of a raw file (``oecd_msti/2025-03/x.csv.gz`` -> ``2025-03``); an error outside one."""
+    """The vintage folder of a raw file (``oecd_msti/2025-03/x.csv.gz`` -> ``2025-03``); an error outside one.
+    The source's own ``SOURCE.md`` beside its vintage folders (provenance common to every vintage) has none: ``""``."""
     parts = rel.split("/")
+    if len(parts) == 2 and parts[1] == SOURCE_FILE:
+        return ""
     if len(parts) < 3 or not vintages.is_vintage(parts[1]):
         raise DataFileError(raw / rel, "not inside a vintage folder",
                             hint=f"move it to data/raw/{parts[0]}/<YYYY-MM-DD>/ (the release or retrieval date "
@@ -128,6 +132,8 @@ def _vintage_records(raw: Path, files: list[dict[str, Any]]) -> list[dict[str, A
     """One record per vintage: source, vintage, file count, and the ORIGIN.json of a fetched vintage."""
     counts: dict[tuple[str, str], int] = {}
     for e in files:
+        if not e["vintage"]:
+            continue  # the source-level SOURCE.md
         counts[(e["source"], e["vintage"])] = counts.get((e["source"], e["vintage"]), 0) + 1
     out = []
     for (source, vintage), n in sorted(counts.items()):
