@@ -75,3 +75,16 @@ def scratch_raw(tmp_path, raw_dir) -> Path:
     dst = tmp_path / "raw"
     shutil.copytree(raw_dir, dst, copy_function=shutil.copy)
     return dst
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch) -> Path:
+    """A scratch project of toy notebooks (tests/fixtures/nbfixtures) as SANGAKU_ROOT, output inside it.
+    Test files with another toy project define their own ``project``."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent / "fixtures"))
+    import nbfixtures
+
+    root = nbfixtures.make_project(tmp_path / "proj")
+    monkeypatch.setenv("SANGAKU_ROOT", str(root))
+    monkeypatch.delenv("SANGAKU_OUTPUT", raising=False)
+    return root

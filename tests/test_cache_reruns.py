@@ -24,15 +24,6 @@ sys.path.insert(0, str(FIXTURES))
 import nbfixtures  # noqa: E402
 
 
-@pytest.fixture()
-def project(tmp_path, monkeypatch) -> Path:
-    root = nbfixtures.make_project(tmp_path / "proj")
-    monkeypatch.setenv("SANGAKU_ROOT", str(root))
-    monkeypatch.delenv("SANGAKU_OUTPUT", raising=False)
-    monkeypatch.syspath_prepend(str(FIXTURES))
-    return root
-
-
 def _quiet(msg: str) -> None:
     pass
 

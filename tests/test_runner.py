@@ -25,15 +25,6 @@ EN = jobs.run_name("fig_toy", {"lang": "en"})  # reproduce also runs every figur
 
 
 @pytest.fixture()
-def project(tmp_path, monkeypatch) -> Path:
-    root = nbfixtures.make_project(tmp_path / "proj")
-    monkeypatch.setenv("SANGAKU_ROOT", str(root))
-    monkeypatch.delenv("SANGAKU_OUTPUT", raising=False)
-    monkeypatch.syspath_prepend(str(FIXTURES))
-    return root
-
-
-@pytest.fixture()
 def no_kernels(monkeypatch):
     """Fail loudly if anything tries to execute a notebook (validation must come first)."""
     def boom(job):

@@ -22,15 +22,6 @@ import nbfixtures  # noqa: E402
 
 
 @pytest.fixture()
-def project(tmp_path, monkeypatch) -> Path:
-    root = nbfixtures.make_project(tmp_path / "proj")
-    monkeypatch.setenv("SANGAKU_ROOT", str(root))
-    monkeypatch.delenv("SANGAKU_OUTPUT", raising=False)
-    monkeypatch.syspath_prepend(str(FIXTURES))
-    return root
-
-
-@pytest.fixture()
 def no_kernels(monkeypatch):
     def boom(task, blobs=None):
         raise AssertionError(f"a kernel was started for {task.name}")

@@ -17,15 +17,6 @@ sys.path.insert(0, str(FIXTURES))
 import nbfixtures  # noqa: E402
 
 
-@pytest.fixture()
-def project(tmp_path, monkeypatch) -> Path:
-    root = nbfixtures.make_project(tmp_path / "proj")
-    monkeypatch.setenv("SANGAKU_ROOT", str(root))
-    monkeypatch.delenv("SANGAKU_OUTPUT", raising=False)
-    monkeypatch.syspath_prepend(str(FIXTURES))
-    return root
-
-
 def _nowhere(task):
     """The task as a remote worker sees it: the client's paths do not exist there."""
     return dataclasses.replace(task, inputs=tuple(dataclasses.replace(i, source="/nonexistent/" + i.dest)
