@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from analysis import cli, paths
-from analysis.execution import cache, delivery, jobs, layout, params, pipeline, schedule, specs, worker
+from analysis.execution import cache, delivery, executed, jobs, layout, params, pipeline, schedule, specs, worker
 from analysis.errors import DataFileError, ParameterError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -292,14 +292,14 @@ def test_failing_line_is_read_from_the_cell_frame_of_the_traceback():
           "\x1b[36mCell\x1b[39m\x1b[36m \x1b[39m\x1b[32mIn[2]\x1b[39m\x1b[32m, line 3\x1b[39m\n----> 3 json.loads",
           "\x1b[36mFile \x1b[39m\x1b[32mjson/decoder.py:353\x1b[39m, in raw_decode",
           "JSONDecodeError: Expecting property name"]
-    assert worker.failing_line(src, 2, tb) == (3, "json.loads('{bad')")
+    assert executed.failing_line(src, 2, tb) == (3, "json.loads('{bad')")
     # a function defined in an earlier cell: the innermost frame of *this* cell is the call site
     tb2 = ["Cell In[2], line 2\n----> 2 x = 2", "Cell In[1], line 5, in f()", "ValueError: x"]
-    assert worker.failing_line(src, 2, tb2) == (2, "x = 2")
+    assert executed.failing_line(src, 2, tb2) == (2, "x = 2")
     # no frame of this cell (or an impossible line): nothing is quoted rather than a wrong line
-    assert worker.failing_line(src, 2, ["Cell In[1], line 1", "ValueError: x"]) is None
-    assert worker.failing_line(src, 2, ["Cell In[2], line 9"]) is None
-    assert worker.failing_line(src, None, tb) is None
+    assert executed.failing_line(src, 2, ["Cell In[1], line 1", "ValueError: x"]) is None
+    assert executed.failing_line(src, 2, ["Cell In[2], line 9"]) is None
+    assert executed.failing_line(src, None, tb) is None
 
 
 def test_failed_run_quotes_the_failing_line_and_points_to_the_kept_copy(project, capsys):
@@ -389,7 +389,7 @@ def test_split_streams_are_merged_so_outputs_do_not_depend_on_flush_timing():
         {"output_type": "stream", "name": "stdout", "text": "d\n"},
         {"output_type": "display_data", "data": {}, "metadata": {}},
         {"output_type": "stream", "name": "stdout", "text": "e\n"}]}
-    worker.coalesce_streams(cell)
+    executed.coalesce_streams(cell)
     assert [(o.get("name"), o.get("text")) for o in cell["outputs"]] == [
         ("stdout", "a\nb\nc\n"), ("stderr", "w\n"), ("stdout", "d\n"), (None, None), ("stdout", "e\n")]
 
