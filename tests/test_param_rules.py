@@ -23,7 +23,7 @@ from analysis import data, labels  # noqa: E402
 from analysis.figures import business_researchers as br  # noqa: E402
 from analysis.figures import common  # noqa: E402
 from analysis.figures import herd_business_share as hb  # noqa: E402
-from analysis.models import country  # noqa: E402
+from analysis.models import country, country_report  # noqa: E402
 
 NB_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -124,19 +124,19 @@ def test_h4_exclude_japan_runs_and_says_japan_is_excluded(country_frames, tmp_pa
     res = country.estimate(*country_frames, params)
     assert res.japan.empty
     for lang in ("en", "ja"):
-        fig, jdata = country.plot_japan(res.japan, lang, res.params)  # no error with zero models
+        fig, jdata = country_report.plot_japan(res.japan, lang, res.params)  # no error with zero models
         fig.savefig(tmp_path / f"jp_{lang}.png")
         texts = [t.get_text() for ax in fig.axes for t in ax.texts]
         plt.close(fig)
         assert any("JPN" in t and ("excluded" in t or "除外" in t) for t in texts)
-        assert "JPN" in country.japan_text(res, lang)
-    assert "excluded" in country.japan_text(res, "en")
+        assert "JPN" in country_report.japan_text(res, lang)
+    assert "excluded" in country_report.japan_text(res, "en")
 
 
 def test_h4_coverage_text_counts_the_economies_used(country_frames):
     chosen = ["JPN", "USA", "DEU", "FRA", "GBR", "KOR", "ITA", "CAN"]
     res = country.estimate(*country_frames, {"countries": chosen, "bootstrap_reps": 99})
-    text = country.coverage_text(res, "en")
+    text = country_report.coverage_text(res, "en")
     ns = {name: mf.data["entity"].nunique() for name, mf in res.frames.items()}
     assert max(ns.values()) <= len(chosen)
     for name, n in ns.items():
