@@ -43,26 +43,27 @@ def resolve(param: str, value: Any, source: str, raw: Path | None = None) -> str
     if value in ("", None):
         return None
     have = vintages.available(raw, source)
-    choices = [*have, PREVIOUS]
+    current = built(source, raw)
+    others = [v for v in have if v != current]
+    older = [v for v in others if current is not None and v < current]
+    choices = [*others, *([PREVIOUS] if older else []), '""']
     if not isinstance(value, str):
         raise ParameterError(param, value, f"must be a committed vintage of {source} (a string), \"{PREVIOUS}\" "
                              "or \"\" (nothing compared)", choices)
-    current = built(source, raw)
     if value == PREVIOUS:
-        older = [v for v in have if current is not None and v < current]
         if not older:
-            only = f"only one committed vintage ({', '.join(have)})" if len(have) == 1 else \
-                f"no committed vintage older than the one built ({current})"
+            only = (f"only one committed vintage ({', '.join(have)})" if len(have) == 1 else
+                    f"no committed vintage older than the one built ({current}; committed: {', '.join(have)})")
             raise ParameterError(param, value, f"{source} has {only}, so there is no previous vintage to compare "
-                                 "with; add one with `analysis update` or leave the parameter empty", have)
+                                 "with; add one with `analysis update` or leave the parameter empty", choices)
         return older[-1]
-    if value not in have:
-        raise ParameterError(param, value, f"no such committed vintage of {source} in {raw / source}", choices)
     if value == current:
-        raise ParameterError(param, value, f"is the vintage being drawn ({source}={current}); choose another one",
-                             [v for v in choices if v != current])
+        raise ParameterError(param, value, f"is the vintage being drawn ({source}={current}); compare with another "
+                             "committed vintage", choices)
+    if value not in have:
+        raise ParameterError(param, value, f"no such committed vintage of {source} (committed: "
+                             f"{', '.join(have) or 'none'})", choices)
     return value
-
 
 def parse(entry: str, notebook: str = "?") -> tuple[str, str, str]:
     """``"compare_vintage:oecd_msti/msti_raw.csv.gz"`` -> (parameter, source, file in the vintage folder)."""

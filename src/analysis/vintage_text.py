@@ -62,13 +62,13 @@ def date_text(name: str, lang: str) -> str:
 
 def edition(v: Vintage, lang: str) -> str:
     """The vintage in a source line: "extract consistent with the March 2025 edition" /
-    「2025年3月版に相当する抽出データ」, or "release retrieved on 1 December 2026" / 「2026年12月1日取得のデータ」."""
+    「2025年3月版に相当する抽出データ」, or "release retrieved on 1 December 2026" / 「2026年12月1日取得のデータ、2026-12-01版」."""
     labels.check_lang(lang)
     if v.name is None:
         return labels.text("extract without a dated vintage", "版の日付のない抽出データ", lang)
     when = date_text(v.name, lang)
     if v.fetched:
-        return labels.text(f"release retrieved on {when} (vintage {v.name})", f"{when}取得のデータ（{v.name}版）", lang)
+        return labels.text(f"release retrieved on {when} (vintage {v.name})", f"{when}取得のデータ、{v.name}版", lang)
     return labels.text(f"extract consistent with the {when} edition", f"{when}版に相当する抽出データ", lang)
 
 

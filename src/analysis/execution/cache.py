@@ -4,8 +4,9 @@ A notebook's key is the sha256 of these parts, nothing more:
 
 * ``notebook``   its cells, its metadata and its spec entry (``notebooks/notebooks.toml``);
 * ``parameters`` the parameters it runs with (file parameters by path here, by content under ``inputs``);
-* ``inputs``     the content of every declared input: processed datasets, raw files, package data files and
-                 the files that file parameters name;
+* ``inputs``     the content of every declared input: processed datasets, raw files, package data files,
+                 the files that file parameters name, and the raw files of the vintage a set vintage parameter
+                 names (``compare_vintage``: ``raw:oecd_msti/2025-03/msti_raw.csv.gz``);
 * ``code``       the ``analysis`` modules its code imports, followed through the package (``codegraph``);
 * ``package versions``, ``kernel`` and ``epoch`` (bump ``CACHE_EPOCH`` to invalidate every result at once).
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import inputs, io, paths, vintages
+from .. import inputs, io, paths, vintage_params, vintages
 from ..errors import DataFileError
 from . import codegraph, layout, versions
 from .specs import Notebook
@@ -73,6 +74,8 @@ def input_hashes(nb: Notebook, params: dict[str, Any], ctx: Context) -> dict[str
         real = vintages.resolve_relpath(rel, paths.raw_dir())
         out[f"raw:{rel}"] = _file_sha(paths.raw_dir() / real)
         out[f"vintage:{rel.split('/', 1)[0]}"] = vintages.vintage_of(real) or "none"
+    for rel in vintage_params.expand(nb.spec.vintage_params, params, nb.params, nb.name):  # by its vintage's path
+        out[f"raw:{rel}"] = _file_sha(paths.raw_dir() / rel)
     for rel in nb.spec.package:
         out[f"package:{rel}"] = _file_sha(inputs.PACKAGE_DIR / rel)
     for name in nb.spec.file_params:

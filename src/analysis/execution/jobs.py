@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import vintage_params
 from . import layout
 from .cache import Context, Key, notebook_key, sha
 from .specs import Notebook
@@ -95,14 +96,16 @@ class Result:
 
 
 def declared_inputs(nb: Notebook, params: dict[str, Any]) -> dict[str, Any]:
-    """The spec a kernel enforces: declared names, and each file parameter's value."""
+    """The spec a kernel enforces: declared names, each file parameter's value, and the raw files of the vintage
+    a set vintage parameter names (``oecd_msti/2025-03/msti_raw.csv.gz``: delivered, keyed and readable)."""
     spec = nb.spec.as_dict()
     files = {}
     for name in nb.spec.file_params:
         value = params.get(name, nb.params.get(name))
         if isinstance(value, str) and value:
             files[name] = value
-    return {"notebook": nb.name, "processed": spec["processed"], "raw": spec["raw"], "package": spec["package"],
+    raw = spec["raw"] + vintage_params.expand(nb.spec.vintage_params, params, nb.params, nb.name)
+    return {"notebook": nb.name, "processed": spec["processed"], "raw": raw, "package": spec["package"],
             "file_params": files}
 
 

@@ -1,7 +1,8 @@
 """Notebooks and their specs: what each notebook declares in ``notebooks/notebooks.toml``.
 
 A spec names every input a notebook reads — processed datasets, raw files it opens directly, package data files
-(registry TOMLs, deck statements) and file-valued parameters — and its output folder. The runner keys the cache
+(registry TOMLs, deck statements), file-valued parameters and parameters naming a vintage whose raw file it then
+reads (``vintage_params``, see :mod:`analysis.vintage_params`) — and its output folder. The runner keys the cache
 on exactly these, and the kernel refuses reads that are not declared (``analysis.inputs``).
 """
 
@@ -18,7 +19,7 @@ from .. import paths
 from ..errors import DataFileError, ParameterError
 from . import layout
 
-SPEC_LIST_KEYS = ("processed", "raw", "package", "file_params")
+SPEC_LIST_KEYS = ("processed", "raw", "package", "file_params", "vintage_params")
 SPEC_KEYS = {"kind", "outputs", *SPEC_LIST_KEYS}
 
 
@@ -33,9 +34,12 @@ class Spec:
     raw: tuple[str, ...] = ()
     package: tuple[str, ...] = ()
     file_params: tuple[str, ...] = ()
+    vintage_params: tuple[str, ...] = ()  # "compare_vintage:oecd_msti/msti_raw.csv.gz" (analysis.vintage_params)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "outputs": self.outputs, **{k: list(getattr(self, k)) for k in SPEC_LIST_KEYS}}
+        # vintage_params only when declared, so that the keys of the other notebooks stay as they were
+        return {"kind": self.kind, "outputs": self.outputs,
+                **{k: list(getattr(self, k)) for k in SPEC_LIST_KEYS if k != "vintage_params" or self.vintage_params}}
 
 
 def load_specs(path: Path | None = None) -> dict[str, Spec]:
