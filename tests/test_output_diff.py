@@ -88,7 +88,8 @@ def test_folder_diff_lists_exactly_the_changes_with_flips_first(folders, tmp_pat
     last = known["last"]
     got = [(r.change, r.key, r.column) for r in f1.itertuples()]
     assert got == ([("column added", "", "definition_differs"), ("year added", f"year={last}", "year")]
-                   + [("row added", f"entity={e}; year={last}; indicator=B_RS.FTE._Z._Z", "") for e in known["entities"]]
+                   + [("row added", f"entity={e}; year={last}; indicator=B_RS.FTE._Z._Z", "")
+                      for e in known["entities"]]
                    + [("flag changed", "entity=KOR; year=2016; indicator=B_RS.FTE._Z._Z", "flags"),
                       ("moved", "entity=JPN; year=2015; indicator=B_RS.FTE._Z._Z", "value")])
     moved = f1[f1["change"] == "moved"].iloc[0]
@@ -179,13 +180,17 @@ def toy_repo(project, tmp_path, monkeypatch):
 
 def test_two_revisions_list_the_changed_parameter_default(toy_repo, tmp_path):
     with pytest.raises(output_revisions.RevisionError, match=r"revision 'no-such-branch': no such commit"):
-        output_diff.run("HEAD~1", "no-such-branch", repo=toy_repo, build_data=False)
+        output_diff.run("HEAD~1", "no-such-branch", repo=toy_repo, build_data=False)  # before any reproduce
+    head = _git(toy_repo, "rev-parse", "HEAD")
+    with pytest.raises(output_revisions.RevisionError, match=r"'HEAD' and '[0-9a-f]{40}' are the same commit"):
+        output_diff.run("HEAD", head, repo=toy_repo, build_data=False)
     with pytest.raises(output_revisions.RevisionError, match="not a revision name"):
         output_diff.run("--output=x", "HEAD", repo=toy_repo, build_data=False)
     (toy_repo / "notebooks" / "scratch.txt").write_text("not committed\n")
     with pytest.raises(output_revisions.DirtyTreeError, match=r"uncommitted changes \(notebooks/scratch.txt\)"):
         output_diff.run("HEAD~1", "HEAD", repo=toy_repo, build_data=False)
     (toy_repo / "notebooks" / "scratch.txt").unlink()
+    assert not (tmp_path / "out" / "diff").exists()  # refused before any checkout or reproduce
 
     first, second = _git(toy_repo, "rev-parse", "HEAD~1"), _git(toy_repo, "rev-parse", "HEAD")
     csv_path, md_path = output_diff.run("HEAD~1", "HEAD", repo=toy_repo, build_data=False)

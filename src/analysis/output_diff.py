@@ -36,7 +36,8 @@ _VERDICT_CHANGE = {"verdict flipped": ("verdict flipped", "verdict"), "estimate 
 
 @dataclass(frozen=True)
 class Side:
-    """One side of a diff: what the user named, how files and headings call it, and its output folder."""
+    """One side of a diff: what the user named, how files and headings call it, and its output folder (for a
+    commit not yet reproduced: its repository)."""
     text: str
     label: str
     title: str
@@ -66,20 +67,29 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "outputs"
 
 
-def side(text: str, *, repo: Path | None = None, cache: Path | None = None, allow_dirty: bool = False,
-         build_data: bool = True, progress: Callable[[str], None] = lambda msg: None) -> Side:
-    """An output folder as it is, or a git revision reproduced (cached) into ``cache/<sha>/output``."""
+def locate(text: str, *, repo: Path | None = None, allow_dirty: bool = False) -> Side:
+    """An output folder as it is, or the commit ``text`` names (its folder is filled in by :func:`materialise`).
+    Checks everything that can fail fast: the folder's layout, the revision, a dirty working tree."""
     folder = Path(text)
     if folder.is_dir():
         output_compare.output_csvs(folder)  # refuses a folder without tables/ and figures/
         return Side(text, _safe(folder.resolve().name), f"folder {folder}", folder)
-    repo = output_revisions.repository(Path(repo or paths.project_root()))
-    sha = output_revisions.resolve(repo, text)
+    top = output_revisions.repository(Path(repo or paths.project_root()))
+    sha = output_revisions.resolve(top, text)
     if not allow_dirty:
-        output_revisions.check_clean(repo, text, sha)
-    cache = Path(cache or paths.output_dir() / "diff" / ".revisions")
-    out = output_revisions.reproduce_revision(repo, text, sha, cache, build_data=build_data, progress=progress)
-    return Side(text, sha[:12], f"{text} ({sha[:12]})" if not sha.startswith(text) else sha[:12], out, sha)
+        output_revisions.check_clean(top, text, sha)
+    title = sha[:12] if sha.startswith(text) else f"{text} ({sha[:12]})"
+    return Side(text, sha[:12], title, top, sha)
+
+
+def materialise(s: Side, *, build_data: bool = True, progress: Callable[[str], None] = lambda msg: None) -> Side:
+    """A revision's outputs reproduced (or found in the cache ``output/diff/.revisions/<sha>/output``)."""
+    if s.commit is None:
+        return s
+    cache = paths.output_dir() / "diff" / ".revisions"
+    out = output_revisions.reproduce_revision(s.folder, s.text, s.commit, cache, build_data=build_data,
+                                              progress=progress)
+    return Side(s.text, s.label, s.title, out, s.commit)
 
 
 def _cell(value: object) -> str:
@@ -111,11 +121,11 @@ def diff(old: str, new: str, *, rtol: float = 1e-6, repo: Path | None = None, al
     """Every change in the outputs from ``old`` to ``new`` (revisions or output folders)."""
     if not (isinstance(rtol, (int, float)) and math.isfinite(rtol) and rtol >= 0):
         raise ParameterError("tolerance", rtol, "must be a finite number >= 0")
-    a = side(old, repo=repo, allow_dirty=allow_dirty, build_data=build_data, progress=progress)
-    b = side(new, repo=repo, allow_dirty=allow_dirty, build_data=build_data, progress=progress)
+    a, b = (locate(t, repo=repo, allow_dirty=allow_dirty) for t in (old, new))
     if a.commit and a.commit == b.commit:
         raise output_revisions.RevisionError(f"{old!r} and {new!r} are the same commit {a.commit[:12]}: nothing "
                                              "to compare (uncommitted changes belong to no revision)")
+    a, b = (materialise(s, build_data=build_data, progress=progress) for s in (a, b))
     table, keys = output_compare.compare_folders(a.folder, b.folder, rtol=rtol)
     notes = []
     va, vb = a.folder / VERDICTS, b.folder / VERDICTS

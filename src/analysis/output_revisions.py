@@ -64,8 +64,8 @@ def resolve(repo: Path, rev: str) -> str:
         raise RevisionError(f"revision {rev!r}: not a revision name")
     res = git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if res.returncode != 0:
-        raise RevisionError(f"revision {rev!r}: no such commit in {repo} (neither a branch, a tag nor a sha; "
-                            f"`git log --oneline` lists the commits)")
+        raise RevisionError(f"revision {rev!r}: no such commit in {repo}, and no such output folder (a branch, a "
+                            f"tag, a sha as `git log --oneline` lists them, or a folder holding tables/ and figures/)")
     return res.stdout.strip()
 
 
