@@ -10,288 +10,33 @@ counts a Poisson pseudo-maximum-likelihood (PPML) variant with the same fixed ef
 
 Gaps are gaps: an economy-year enters a model only if every variable of that model is published for it. Lags
 use the exact previous calendar year, never the previous available observation.
+
+The registered models and the parameters are in :mod:`analysis.models.country_specs`, the panel and the
+estimation samples in :mod:`analysis.models.country_panel` (both importable from here); this module fits
+the models and assembles the results.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import statsmodels.genmod.api as sm  # GLM families only (sm.families.Poisson), not all of statsmodels.api
 from scipy import stats
 
 from .. import labels, registry
-from ..errors import DataFileError, ParameterError
+from ..errors import ParameterError
 from . import inference, results
-
-FAMILY = "country"
-# panel column -> MSTI series (MEASURE.UNIT.PRICE.TRANSFORMATION)
-MSTI_SERIES: dict[str, str] = {
-    "triadic": "P_TRIAD.PATN._Z._Z",
-    "pct": "P_PCT.PATN._Z._Z",
-    "berd": "B.USD_PPP.Q._Z",
-    "herd": "H.USD_PPP.Q._Z",
-    "berd_gdp": "B.PT_B1GQ._Z._Z",
-    "herd_gdp": "H.PT_B1GQ._Z._Z",
-    "herd_fb": "H_FB.PT_HERD._Z._Z",
-    "bres": "B_RS.FTE._Z._Z",
-    "emp": "TOT_EMP.PS._Z._Z",
-}
-# derived column -> the panel columns whose flags it inherits
-DERIVED_FROM: dict[str, list[str]] = {
-    "log_triadic": ["triadic"], "log_pct": ["pct"], "log_berd": ["berd"], "log_herd": ["herd"],
-    "bres_per_1000emp": ["bres", "emp"], "tfp_growth": [],
-}
-# Valid parameter values known without reading data (the runner validates before starting a kernel).
-MSTI_YEARS = (1981, 2024)
-COUNTRIES = sorted(set(labels.AREAS) - labels.AGGREGATES)
-LAGS = (0, 1, 2, 3)
-DEFAULT_REPS = 999
-DEFAULT_SEED = 20261129
-
-
-@dataclass(frozen=True)
-class Spec:
-    """One registered model: outcome, regressors (interaction formed from the first two if asked)."""
-
-    name: str
-    outcome: str
-    regressors: tuple[str, ...]
-    carries: dict[str, str]  # hypothesis id -> term
-    interaction: bool
-    fixed_lag: int | None = None  # C3 is registered with one-year lags of its regressors
-    count: str | None = None  # level outcome for the PPML variant
-    label_en: str = ""
-    label_ja: str = ""
-
-
-SPECS: tuple[Spec, ...] = (
-    Spec("C1 triadic", "log_triadic", ("log_berd", "log_herd"), {"C1a": "log_berd:log_herd", "C1c": "log_herd"},
-         True, count="triadic", label_en="log triadic patent families", label_ja="三極パテントファミリー数（対数）"),
-    Spec("C1 PCT", "log_pct", ("log_berd", "log_herd"), {"C1b": "log_berd:log_herd"}, True, count="pct",
-         label_en="log PCT applications", label_ja="PCT出願数（対数）"),
-    Spec("C2 HERD financed by business", "herd_fb", ("berd_gdp", "bres_per_1000emp"),
-         {"C2a": "berd_gdp", "C2b": "bres_per_1000emp"}, False,
-         label_en="HERD financed by business (% of HERD)", label_ja="大学研究費の企業負担割合（％）"),
-    Spec("C3 TFP growth", "tfp_growth", ("berd_gdp", "herd_gdp"), {"C3a": "berd_gdp:herd_gdp"}, True, fixed_lag=1,
-         label_en="TFP growth (% per year, PWT rtfpna)", label_ja="TFP成長率（％、PWT）"),
-)
-
-
-# ---- parameters ---------------------------------------------------------------------------------------------
-# [] is the automatic choice (the project's rule for empty lists, figures.common.EMPTY_RULE): every year with
-# data, every economy, nothing excluded; None is accepted as the older spelling of the same choice.
-DEFAULTS: dict[str, Any] = {"years": [], "countries": [], "exclude": [], "drop_breaks": False, "lags": 0,
-                            "lang": "ja", "bootstrap_reps": DEFAULT_REPS, "output_dir": ""}
-
-
-def validate_params(params: dict) -> None:
-    """Reject bad notebook parameters before any data is read; raises ``ParameterError`` naming the choices.
-
-    ``years``: [] (every year with data) or [first, last] within 1981-2024 (MSTI); ``countries``: [] (every
-    economy, aggregates OECD and EU27_2020 left out) or a list of ISO3 codes; ``exclude``: ISO3 codes to leave out
-    ([] = none); ``drop_breaks``: bool; ``lags``: 0-3 (years by which C1/C2 regressors are lagged; C3 is registered
-    with a one-year lag); ``lang``: ja/en; ``bootstrap_reps``: integer >= 99. Empty lists follow the project's
-    rule (``figures.common.EMPTY_RULE``: [] is the automatic choice); None is the same as [] for years and
-    countries.
-    """
-    unknown = sorted(set(params) - set(DEFAULTS))
-    if unknown:
-        raise ParameterError("params", unknown, "unknown parameter(s)", sorted(DEFAULTS))
-    p = {**DEFAULTS, **params}
-    years = p["years"]
-    if years is not None and not (isinstance(years, (list, tuple)) and len(years) == 0):
-        if (not isinstance(years, (list, tuple)) or len(years) != 2
-                or not all(isinstance(y, (int, np.integer)) and not isinstance(y, bool) for y in years)):
-            raise ParameterError("years", years, "give [first, last] as two integers, or [] for every year with data")
-        lo, hi = int(years[0]), int(years[1])
-        if lo > hi:
-            raise ParameterError("years", years, "first year is after the last year")
-        if hi < MSTI_YEARS[0] or lo > MSTI_YEARS[1]:
-            raise ParameterError("years", years, f"no data: OECD MSTI covers {MSTI_YEARS[0]}-{MSTI_YEARS[1]}")
-    for name in ("countries", "exclude"):
-        val = p[name]
-        if val is None and name == "countries":
-            continue
-        if isinstance(val, str) or not isinstance(val, (list, tuple)):
-            raise ParameterError(name, val, "give a list of ISO3 codes ([] = every economy)" if name == "countries"
-                                 else "give a list of ISO3 codes ([] = none)", COUNTRIES)
-        bad = [c for c in val if c not in COUNTRIES]
-        if bad:
-            raise ParameterError(name, bad, "unknown economy (aggregates OECD and EU27_2020 are not allowed)",
-                                 COUNTRIES)
-    chosen = set(p["countries"] or COUNTRIES) - set(p["exclude"])
-    if len(chosen) < 2:
-        raise ParameterError("countries", p["countries"], "fewer than 2 economies left after exclude "
-                             "(country fixed effects and clustering need several)", COUNTRIES)
-    if not isinstance(p["drop_breaks"], bool):
-        raise ParameterError("drop_breaks", p["drop_breaks"], "must be True or False", [True, False])
-    if p["lags"] not in LAGS or isinstance(p["lags"], bool):
-        raise ParameterError("lags", p["lags"], "lag of the C1/C2 regressors in years", LAGS)
-    labels.check_lang(p["lang"])
-    reps = p["bootstrap_reps"]
-    if not isinstance(reps, (int, np.integer)) or isinstance(reps, bool) or reps < 99:
-        raise ParameterError("bootstrap_reps", reps, "must be an integer >= 99")
-    if not isinstance(p["output_dir"], str):
-        raise ParameterError("output_dir", p["output_dir"], "must be a path string ('' for the default)")
-
-
-# ---- panel --------------------------------------------------------------------------------------------------
-def _wide(tidy_df: pd.DataFrame, series: dict[str, str], what: str) -> pd.DataFrame:
-    sub = tidy_df[tidy_df["indicator"].isin(series.values()) & (tidy_df["entity_type"] == "country")]
-    rename = {v: k for k, v in series.items()}
-    w = sub.pivot(index=["entity", "year"], columns="indicator", values=what).rename(columns=rename)
-    return w
-
-
-def build_panel(msti: pd.DataFrame, pwt: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Country-year panel: MSTI variables (with ``<var>_flags``), derived variables, and PWT TFP growth.
-
-    ``msti`` and ``pwt`` are the processed tidy frames (``data.load("oecd_msti")``, ``data.load("pwt")``).
-    Derived: ``log_*`` of the counts and constant-price expenditures (non-positive values give a gap),
-    ``bres_per_1000emp`` = B_RS.FTE / TOT_EMP.PS x 1000 (both in persons after UNIT_MULT), and
-    ``tfp_growth`` = 100 x (ln rtfpna_t - ln rtfpna_{t-1}) from PWT (consecutive years only; ends 2019).
-    Aggregates (OECD, EU27_2020) are left out.
-    """
-    missing = [s for s in MSTI_SERIES.values() if not (msti["indicator"] == s).any()]
-    if missing:
-        raise DataFileError("<processed oecd_msti>", f"series {missing[0]} missing", column="indicator",
-                            hint="rebuild with `analysis data`")
-    vals = _wide(msti, MSTI_SERIES, "value")
-    flags = _wide(msti, MSTI_SERIES, "flags").astype("string")
-    flags.columns = [f"{c}_flags" for c in flags.columns]
-    panel = vals.join(flags).reset_index()
-    panel["year"] = panel["year"].astype("int64")
-    for c in MSTI_SERIES:
-        panel[f"{c}_flags"] = panel[f"{c}_flags"].fillna("")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for c in ("triadic", "pct", "berd", "herd"):
-            v = panel[c].astype(float)
-            panel[f"log_{c}"] = np.where(v > 0, np.log(v.where(v > 0)), np.nan)
-        panel["bres_per_1000emp"] = panel["bres"] / panel["emp"] * 1000.0
-    for d, srcs in DERIVED_FROM.items():
-        if srcs:
-            panel[f"{d}_flags"] = _concat(panel, [f"{s}_flags" for s in srcs])
-    panel["tfp"] = np.nan
-    panel["tfp_growth"] = np.nan
-    if pwt is not None:
-        tfp = pwt[pwt["indicator"] == "rtfpna"][["entity", "year", "value"]].rename(columns={"value": "tfp"})
-        tfp = tfp.assign(year=tfp["year"].astype("int64"))
-        prev = tfp.assign(year=tfp["year"] + 1).rename(columns={"tfp": "tfp_prev"})
-        tfp = tfp.merge(prev, on=["entity", "year"], how="left")
-        tfp["tfp_growth"] = 100.0 * (np.log(tfp["tfp"]) - np.log(tfp["tfp_prev"]))
-        panel = panel.drop(columns=["tfp", "tfp_growth"]).merge(
-            tfp[["entity", "year", "tfp", "tfp_growth"]], on=["entity", "year"], how="left")
-    panel["tfp_growth_flags"] = ""
-    panel["tfp_flags"] = ""
-    panel["entity"] = panel["entity"].astype(str)
-    return panel.sort_values(["entity", "year"], kind="mergesort").reset_index(drop=True)
-
-
-def _concat(df: pd.DataFrame, cols: list[str]) -> pd.Series:
-    """Row-wise concatenation of flag columns (vectorised; '' for missing)."""
-    out = pd.Series("", index=df.index, dtype="string")
-    for c in cols:
-        out = out + df[c].astype("string").fillna("")
-    return out
-
-
-def _lagged(panel: pd.DataFrame, cols: list[str], k: int) -> pd.DataFrame:
-    """``cols`` (and their flags) taken from year t-k of the same economy; exact years only."""
-    if k == 0:
-        return panel[["entity", "year", *cols, *[f"{c}_flags" for c in cols]]]
-    src = panel[["entity", "year", *cols, *[f"{c}_flags" for c in cols]]].copy()
-    src["year"] = src["year"] + k
-    return panel[["entity", "year"]].merge(src, on=["entity", "year"], how="left")
-
-
-@dataclass
-class ModelFrame:
-    """The estimation sample of one model and how it was drawn."""
-
-    spec: Spec
-    data: pd.DataFrame  # entity, year, outcome, regressors (centred), count level, has_break
-    lag: int
-    sample: str
-    means: dict[str, float] = field(default_factory=dict)
-    n_breaks: int = 0
-
-
-def model_frame(panel: pd.DataFrame, spec: Spec, *, lag: int = 0, countries: list[str] | None = None,
-                exclude: list[str] | None = None, years: tuple[int, int] | list[int] | None = None,
-                drop_breaks: bool = False, centre: bool = True) -> ModelFrame:
-    """Estimation sample of ``spec``: complete cases, ``has_break`` from the flags of the values used.
-
-    ``lag`` is the lag of the regressors in years (``spec.fixed_lag`` if the model registers one and ``lag`` is
-    None). Regressors entering an interaction are centred on their sample means (after all drops), so main
-    effects are effects at the mean of the other variable; the interaction coefficient is unaffected.
-    """
-    y = spec.outcome
-    xs = list(spec.regressors)
-    base = panel[["entity", "year", y, f"{y}_flags"] + ([spec.count] if spec.count else [])]
-    lagged = _lagged(panel, xs, lag).drop(columns=["entity", "year"])
-    df = pd.concat([base.reset_index(drop=True), lagged.reset_index(drop=True)], axis=1)
-    if countries:
-        df = df[df["entity"].isin(countries)]
-    if exclude:
-        df = df[~df["entity"].isin(exclude)]
-    if years is not None:
-        df = df[(df["year"] >= years[0]) & (df["year"] <= years[1])]
-    df = df.dropna(subset=[y, *xs])
-    flag_cols = [f"{y}_flags", *[f"{x}_flags" for x in xs]]
-    df = df.assign(has_break=_concat(df, flag_cols).str.contains("B", regex=False).astype(bool))
-    n_breaks = int(df["has_break"].sum())
-    if drop_breaks:
-        df = df[~df["has_break"]]
-    if df["entity"].nunique() < 2:
-        raise ParameterError("countries", countries, f"model {spec.name!r} has data for fewer than 2 economies "
-                             f"in this selection (years {years}, lag {lag})", COUNTRIES)
-    means = {}
-    if centre and spec.interaction:
-        for x in xs[:2]:
-            means[x] = float(df[x].mean())
-            df[x] = df[x] - means[x]
-    yrs = f"{int(df['year'].min())}-{int(df['year'].max())}"
-    what = "breaks dropped" if drop_breaks else "all observations"
-    sample = (f"{df['entity'].nunique()} economies, {yrs}, lag {lag}, {what}"
-              + (f", without {', '.join(exclude)}" if exclude else ""))
-    keep = ["entity", "year", y, *xs, "has_break"] + ([spec.count] if spec.count else [])
-    return ModelFrame(spec, df[keep].reset_index(drop=True), lag, sample, means, n_breaks)
-
-
-def formula(spec: Spec) -> str:
-    """Two-way fixed-effects formula of ``spec`` (patsy)."""
-    rhs = " * ".join(spec.regressors[:2]) if spec.interaction else " + ".join(spec.regressors[:2])
-    rhs += "".join(f" + {x}" for x in spec.regressors[2:])
-    return f"{spec.outcome} ~ {rhs} + C(entity) + C(year)"
-
-
-def terms(spec: Spec) -> list[str]:
-    """Non-FE coefficients of ``spec`` in formula order."""
-    out = list(spec.regressors)
-    if spec.interaction:
-        out.append(f"{spec.regressors[0]}:{spec.regressors[1]}")
-    return out
+from .country_panel import (DERIVED_FROM, MSTI_SERIES, ModelFrame, build_panel, model_frame,  # noqa: F401
+                            ppml_frame)
+from .country_specs import (COUNTRIES, DEFAULT_REPS, DEFAULT_SEED, DEFAULTS, FAMILY, LAGS,  # noqa: F401
+                            MSTI_YEARS, SPECS, Spec, formula, terms, validate_params)
 
 
 # ---- estimation ---------------------------------------------------------------------------------------------
 def fit_ols(mf: ModelFrame) -> inference.ClusterFit:
     """Two-way FE OLS with CR1 SE clustered by economy, t(G-1)."""
     return inference.cluster_ols(formula(mf.spec), mf.data, "entity")
-
-
-def ppml_frame(panel: pd.DataFrame, spec: Spec, **kwargs) -> ModelFrame:
-    """Estimation sample for the PPML variant: the count in levels, so zero counts stay in (OLS on logs drops
-    them). Economies whose count is zero in every year carry no information under country effects and are
-    dropped."""
-    if spec.count is None:
-        raise ParameterError("spec", spec.name, "has no count outcome for PPML", [s.name for s in SPECS if s.count])
-    mf = model_frame(panel, replace(spec, outcome=spec.count, count=None), **kwargs)
-    d = mf.data
-    d = d[d.groupby("entity")[spec.count].transform("sum") > 0].reset_index(drop=True)
-    return ModelFrame(spec, d, mf.lag, mf.sample, mf.means, mf.n_breaks)
 
 
 def fit_ppml(mf: ModelFrame) -> dict[str, dict]:

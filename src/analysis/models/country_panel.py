@@ -1,0 +1,170 @@
+"""The country-year panel of the country models and the estimation sample of each model.
+
+Processed OECD MSTI series (each next to its status flags) and PWT TFP growth become one row per economy and
+year; a model's sample keeps complete cases only, lags by exact calendar years and marks observations on a
+series break (``B``). Importable from :mod:`analysis.models.country`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataFileError, ParameterError
+from .country_specs import COUNTRIES, SPECS, Spec
+
+# panel column -> MSTI series (MEASURE.UNIT.PRICE.TRANSFORMATION)
+MSTI_SERIES: dict[str, str] = {
+    "triadic": "P_TRIAD.PATN._Z._Z",
+    "pct": "P_PCT.PATN._Z._Z",
+    "berd": "B.USD_PPP.Q._Z",
+    "herd": "H.USD_PPP.Q._Z",
+    "berd_gdp": "B.PT_B1GQ._Z._Z",
+    "herd_gdp": "H.PT_B1GQ._Z._Z",
+    "herd_fb": "H_FB.PT_HERD._Z._Z",
+    "bres": "B_RS.FTE._Z._Z",
+    "emp": "TOT_EMP.PS._Z._Z",
+}
+# derived column -> the panel columns whose flags it inherits
+DERIVED_FROM: dict[str, list[str]] = {
+    "log_triadic": ["triadic"], "log_pct": ["pct"], "log_berd": ["berd"], "log_herd": ["herd"],
+    "bres_per_1000emp": ["bres", "emp"], "tfp_growth": [],
+}
+
+
+def _wide(tidy_df: pd.DataFrame, series: dict[str, str], what: str) -> pd.DataFrame:
+    sub = tidy_df[tidy_df["indicator"].isin(series.values()) & (tidy_df["entity_type"] == "country")]
+    rename = {v: k for k, v in series.items()}
+    w = sub.pivot(index=["entity", "year"], columns="indicator", values=what).rename(columns=rename)
+    return w
+
+
+def build_panel(msti: pd.DataFrame, pwt: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Country-year panel: MSTI variables (with ``<var>_flags``), derived variables, and PWT TFP growth.
+
+    ``msti`` and ``pwt`` are the processed tidy frames (``data.load("oecd_msti")``, ``data.load("pwt")``).
+    Derived: ``log_*`` of the counts and constant-price expenditures (non-positive values give a gap),
+    ``bres_per_1000emp`` = B_RS.FTE / TOT_EMP.PS x 1000 (both in persons after UNIT_MULT), and
+    ``tfp_growth`` = 100 x (ln rtfpna_t - ln rtfpna_{t-1}) from PWT (consecutive years only; ends 2019).
+    Aggregates (OECD, EU27_2020) are left out.
+    """
+    missing = [s for s in MSTI_SERIES.values() if not (msti["indicator"] == s).any()]
+    if missing:
+        raise DataFileError("<processed oecd_msti>", f"series {missing[0]} missing", column="indicator",
+                            hint="rebuild with `analysis data`")
+    vals = _wide(msti, MSTI_SERIES, "value")
+    flags = _wide(msti, MSTI_SERIES, "flags").astype("string")
+    flags.columns = [f"{c}_flags" for c in flags.columns]
+    panel = vals.join(flags).reset_index()
+    panel["year"] = panel["year"].astype("int64")
+    for c in MSTI_SERIES:
+        panel[f"{c}_flags"] = panel[f"{c}_flags"].fillna("")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for c in ("triadic", "pct", "berd", "herd"):
+            v = panel[c].astype(float)
+            panel[f"log_{c}"] = np.where(v > 0, np.log(v.where(v > 0)), np.nan)
+        panel["bres_per_1000emp"] = panel["bres"] / panel["emp"] * 1000.0
+    for d, srcs in DERIVED_FROM.items():
+        if srcs:
+            panel[f"{d}_flags"] = _concat(panel, [f"{s}_flags" for s in srcs])
+    panel["tfp"] = np.nan
+    panel["tfp_growth"] = np.nan
+    if pwt is not None:
+        tfp = pwt[pwt["indicator"] == "rtfpna"][["entity", "year", "value"]].rename(columns={"value": "tfp"})
+        tfp = tfp.assign(year=tfp["year"].astype("int64"))
+        prev = tfp.assign(year=tfp["year"] + 1).rename(columns={"tfp": "tfp_prev"})
+        tfp = tfp.merge(prev, on=["entity", "year"], how="left")
+        tfp["tfp_growth"] = 100.0 * (np.log(tfp["tfp"]) - np.log(tfp["tfp_prev"]))
+        panel = panel.drop(columns=["tfp", "tfp_growth"]).merge(
+            tfp[["entity", "year", "tfp", "tfp_growth"]], on=["entity", "year"], how="left")
+    panel["tfp_growth_flags"] = ""
+    panel["tfp_flags"] = ""
+    panel["entity"] = panel["entity"].astype(str)
+    return panel.sort_values(["entity", "year"], kind="mergesort").reset_index(drop=True)
+
+
+def _concat(df: pd.DataFrame, cols: list[str]) -> pd.Series:
+    """Row-wise concatenation of flag columns (vectorised; '' for missing)."""
+    out = pd.Series("", index=df.index, dtype="string")
+    for c in cols:
+        out = out + df[c].astype("string").fillna("")
+    return out
+
+
+def _lagged(panel: pd.DataFrame, cols: list[str], k: int) -> pd.DataFrame:
+    """``cols`` (and their flags) taken from year t-k of the same economy; exact years only."""
+    if k == 0:
+        return panel[["entity", "year", *cols, *[f"{c}_flags" for c in cols]]]
+    src = panel[["entity", "year", *cols, *[f"{c}_flags" for c in cols]]].copy()
+    src["year"] = src["year"] + k
+    return panel[["entity", "year"]].merge(src, on=["entity", "year"], how="left")
+
+
+@dataclass
+class ModelFrame:
+    """The estimation sample of one model and how it was drawn."""
+
+    spec: Spec
+    data: pd.DataFrame  # entity, year, outcome, regressors (centred), count level, has_break
+    lag: int
+    sample: str
+    means: dict[str, float] = field(default_factory=dict)
+    n_breaks: int = 0
+
+
+def model_frame(panel: pd.DataFrame, spec: Spec, *, lag: int = 0, countries: list[str] | None = None,
+                exclude: list[str] | None = None, years: tuple[int, int] | list[int] | None = None,
+                drop_breaks: bool = False, centre: bool = True) -> ModelFrame:
+    """Estimation sample of ``spec``: complete cases, ``has_break`` from the flags of the values used.
+
+    ``lag`` is the lag of the regressors in years (``spec.fixed_lag`` if the model registers one and ``lag`` is
+    None). Regressors entering an interaction are centred on their sample means (after all drops), so main
+    effects are effects at the mean of the other variable; the interaction coefficient is unaffected.
+    """
+    y = spec.outcome
+    xs = list(spec.regressors)
+    base = panel[["entity", "year", y, f"{y}_flags"] + ([spec.count] if spec.count else [])]
+    lagged = _lagged(panel, xs, lag).drop(columns=["entity", "year"])
+    df = pd.concat([base.reset_index(drop=True), lagged.reset_index(drop=True)], axis=1)
+    if countries:
+        df = df[df["entity"].isin(countries)]
+    if exclude:
+        df = df[~df["entity"].isin(exclude)]
+    if years is not None:
+        df = df[(df["year"] >= years[0]) & (df["year"] <= years[1])]
+    df = df.dropna(subset=[y, *xs])
+    flag_cols = [f"{y}_flags", *[f"{x}_flags" for x in xs]]
+    df = df.assign(has_break=_concat(df, flag_cols).str.contains("B", regex=False).astype(bool))
+    n_breaks = int(df["has_break"].sum())
+    if drop_breaks:
+        df = df[~df["has_break"]]
+    if df["entity"].nunique() < 2:
+        raise ParameterError("countries", countries, f"model {spec.name!r} has data for fewer than 2 economies "
+                             f"in this selection (years {years}, lag {lag})", COUNTRIES)
+    means = {}
+    if centre and spec.interaction:
+        for x in xs[:2]:
+            means[x] = float(df[x].mean())
+            df[x] = df[x] - means[x]
+    yrs = f"{int(df['year'].min())}-{int(df['year'].max())}"
+    what = "breaks dropped" if drop_breaks else "all observations"
+    sample = (f"{df['entity'].nunique()} economies, {yrs}, lag {lag}, {what}"
+              + (f", without {', '.join(exclude)}" if exclude else ""))
+    keep = ["entity", "year", y, *xs, "has_break"] + ([spec.count] if spec.count else [])
+    return ModelFrame(spec, df[keep].reset_index(drop=True), lag, sample, means, n_breaks)
+
+
+def ppml_frame(panel: pd.DataFrame, spec: Spec, **kwargs) -> ModelFrame:
+    """Estimation sample for the PPML variant: the count in levels, so zero counts stay in (OLS on logs drops
+    them). Economies whose count is zero in every year carry no information under country effects and are
+    dropped."""
+    if spec.count is None:
+        raise ParameterError("spec", spec.name, "has no count outcome for PPML", [s.name for s in SPECS if s.count])
+    mf = model_frame(panel, replace(spec, outcome=spec.count, count=None), **kwargs)
+    d = mf.data
+    d = d[d.groupby("entity")[spec.count].transform("sum") > 0].reset_index(drop=True)
+    return ModelFrame(spec, d, mf.lag, mf.sample, mf.means, mf.n_breaks)
+
+
