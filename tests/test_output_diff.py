@@ -207,3 +207,38 @@ def test_two_revisions_list_the_changed_parameter_default(toy_repo, tmp_path):
     output_diff.run("HEAD~1", "HEAD", repo=toy_repo, build_data=False)  # again: both revisions from their cache
     log = (revisions / second / "reproduce.log").read_text(encoding="utf-8")
     assert "0 ran, 2 cached, 0 failed" in log, log
+
+
+def _reproduce_replaced(monkeypatch, action) -> list[Path]:
+    """``analysis reproduce`` in the checkout replaced by ``action(kwargs)``; git itself still runs."""
+    real, seen = subprocess.run, []
+
+    def run(cmd, *args, **kwargs):
+        if "analysis.cli" not in cmd:
+            return real(cmd, *args, **kwargs)
+        seen.append(Path(kwargs["cwd"]))
+        return action(cmd, kwargs)
+
+    monkeypatch.setattr(output_revisions.subprocess, "run", run)
+    return seen
+
+
+def test_a_failed_or_interrupted_reproduce_is_named_and_leaves_no_checkout(toy_repo, monkeypatch):
+    def fail(cmd, kwargs):
+        kwargs["stdout"].write("[notebooks] hyp_scale: FAILED in cell 2\n")
+        return subprocess.CompletedProcess(cmd, 1)
+
+    seen = _reproduce_replaced(monkeypatch, fail)
+    with pytest.raises(output_revisions.RevisionError, match=r"(?s)'HEAD~1' \([0-9a-f]{12}\): `analysis reproduce "
+                                                             r"--no-site` failed.*exit 1.*hyp_scale: FAILED in cell 2"):
+        output_diff.run("HEAD~1", "HEAD", repo=toy_repo, build_data=False)
+
+    def interrupt(cmd, kwargs):
+        raise KeyboardInterrupt
+
+    seen_too = _reproduce_replaced(monkeypatch, interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        output_diff.run("HEAD~1", "HEAD", repo=toy_repo, build_data=False)
+    checkouts = seen + seen_too
+    assert len(checkouts) == 2 and not any(p.exists() for p in checkouts)  # both removed
+    assert _git(toy_repo, "worktree", "list").count("\n") == 0

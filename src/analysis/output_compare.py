@@ -121,6 +121,11 @@ def _canonical(old: pd.Series, new: pd.Series) -> tuple[pd.Series, pd.Series]:
     return a.map(number_text), b.map(number_text)
 
 
+def _repeats(df: pd.DataFrame, key: list[str]) -> bool:
+    """Two rows of ``df`` share a key (with no key column: there are two rows)."""
+    return bool(df.duplicated(key).any()) if key else len(df) > 1
+
+
 def choose_key(file: str, old: pd.DataFrame, new: pd.DataFrame, rules: Rules, where: str | Path = "") -> list[str]:
     """The columns that identify a row of ``file`` on both sides (``OCCURRENCE`` last when none suffice)."""
     common = [c for c in new.columns if c in set(old.columns)]
@@ -133,7 +138,7 @@ def choose_key(file: str, old: pd.DataFrame, new: pd.DataFrame, rules: Rules, wh
         return list(declared)
     key = [c for c in common if c in rules.identity]
     extra = iter(c for c in rules.tiebreak if c in common and c not in key)
-    while old.duplicated(key).any() or new.duplicated(key).any():
+    while _repeats(old, key) or _repeats(new, key):
         nxt = next(extra, None)
         if nxt is None:
             return key + [OCCURRENCE]

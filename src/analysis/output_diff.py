@@ -186,7 +186,10 @@ def markdown(d: OutputDiff) -> str:
             continue
         out += [f"### `{f}`", ""]
         if f in d.keys:
-            out += ["Rows matched on " + (", ".join(f"`{k}`" for k in d.keys[f]) or "nothing (one row)") + ".", ""]
+            key = d.keys[f]
+            out += ["Rows matched on " + (", ".join(f"`{k}`" for k in key) or "nothing (one row)")
+                    + (" (`#`: the n-th of the rows no column tells apart)" if output_compare.OCCURRENCE in key
+                       else "") + ".", ""]
         out += _md_table(rows.head(MD_ROWS_PER_FILE), ["key", "column", "change", "old", "new", "rel_change"])
         if len(rows) > MD_ROWS_PER_FILE:
             out.append(f"\n... and {len(rows) - MD_ROWS_PER_FILE} more change(s) of this file in the CSV.")
