@@ -4,15 +4,18 @@ Every page is in Japanese and English with a switch that keeps the reader on the
 (``i18n``). ``index.html`` lists the figures, a tally of the verdicts, the data availability statement and the
 versions of code, packages (``analysis.execution.versions.package_versions``) and data. ``figures/<name>.html``
 shows a figure: static PNG, an interactive Vega-Lite chart per panel built from the figure's CSV (``charts``),
-downloads, the note, the command that rebuilds it and how to cite it. ``findings.html`` says, per hypothesis,
+downloads, the note, the vintages of its data, the command that rebuilds it and how to cite it. ``findings.html`` says, per hypothesis,
 what was asked, what the data say and how sure we are, generated from the summary notebook's verdict export
-(``findings``), with the wide table (sortable, filterable). ``nb/<name>.html`` is each executed notebook, code
+(``findings``), with the wide table (sortable, filterable). ``changes.html`` ("What changed") shows the diffs of
+``output/diff/`` (``changes``): verdict flips first, then each figure's revised values, years and flags.
+``nb/<name>.html`` is each executed notebook, code
 collapsed. Output files are copied into ``files/<name>/`` (the English run's into ``files/<name>/en/``); the
 JavaScript is the site's own (``static/``) and vendored (``vendor/``): nothing is loaded from a network.
 Pages are re-rendered only when their notebook, its files or this package change; a rebuild is byte-identical.
 
 Modules: ``collect`` (what is read from output/), ``i18n`` (labels, ``i18n.toml``), ``charts``
-(``charts.toml``), ``findings`` (``findings.toml``), ``meta`` (versions, statement, citation), ``pages``.
+(``charts.toml``), ``findings`` (``findings.toml``), ``changes`` (``output/diff/``), ``meta`` (versions,
+vintages, statement, citation), ``pages``.
 """
 
 from __future__ import annotations
@@ -33,11 +36,16 @@ ASSET_FOLDERS = ("static", "vendor")
 
 
 def _code_hash() -> str:
-    """Every file of this package (code, labels, templates, scripts), CITATION.cff and the git commit (both are
-    cited on the figure pages): a change re-renders every page."""
-    from .meta import citation_file, git_commit
+    """Every file of this package (code, labels, templates, scripts), CITATION.cff, the git commit and the data
+    vintages (all are named on the figure pages): a change re-renders every page."""
+    from .meta import citation_file, git_commit, vintage_state
 
-    h = hashlib.sha256((citation_file() or b"") + git_commit().encode())
+    # the vintages (manifest and BUILD.json) are named on every figure page
+    from ..execution import layout
+
+    spec = layout.spec_path()  # which datasets (so which vintages) a figure page names
+    h = hashlib.sha256((citation_file() or b"") + git_commit().encode() + vintage_state().encode()
+                       + (spec.read_bytes() if spec.is_file() else b""))
     for p in sorted(SITE_PACKAGE.rglob("*")):
         if p.is_file() and "__pycache__" not in p.parts:
             h.update(p.relative_to(SITE_PACKAGE).as_posix().encode() + b"\0" + p.read_bytes())
@@ -59,7 +67,7 @@ def _copy_assets(site: Path) -> None:
 
 def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: print(m, flush=True)) -> Path:
     """Render ``output/site``; return the path of ``index.html``."""
-    from . import collect, pages
+    from . import changes, collect, findings, pages
 
     out = paths.output_dir()
     site = site_dir()
@@ -112,6 +120,10 @@ def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: p
         rows, verdict_error = [], str(exc)
     io.write_text(site / "index.html", pages.index_page(figures, others, collect.failed(), rows))
     io.write_text(site / "findings.html", pages.findings_page(rows, verdict_error))
+    links = {e["name"]: e["href"] for e in [*others, *figures]}  # a figure's own page, else its notebook page
+    titles = {e["name"]: (e["title_ja"], e["title_en"]) for e in [*others, *figures]}
+    anchors = {c["id"] for g in findings.cards(rows) for c in g["cards"]}
+    io.write_text(site / "changes.html", pages.changes_page(changes.collect(links, anchors), titles))
     io.write_text(cache_path, json.dumps(new_cache, indent=1, sort_keys=True) + "\n")
     progress(f"[site] {len(notebooks)} page(s), {rendered} re-rendered; {site / 'index.html'}")
     return site / "index.html"

@@ -1,4 +1,5 @@
-"""What the pages say about the package itself: versions of code, packages and data, the data availability
+"""What the pages say about the package itself: versions of code, packages and data, the vintages of every source
+(each committed vintage, the one ``data/processed/BUILD.json`` was built from marked), the data availability
 statement, and how to cite a figure (``CITATION.cff`` plus a text citation with the data vintage)."""
 
 from __future__ import annotations
@@ -17,6 +18,77 @@ def manifest_sources() -> dict[str, dict[str, str]]:
     """The manifest's description of each source (publisher, dataset, vintage, citation)."""
     path = paths.raw_dir() / "manifest.json"
     return json.loads(path.read_text(encoding="utf-8")).get("sources", {}) if path.exists() else {}
+
+
+def built_vintages() -> dict[str, str]:
+    """{source: vintage} that ``data/processed/`` was built from (``BUILD.json`` ``vintages``); empty before a build."""
+    build = paths.processed_dir() / "BUILD.json"
+    try:
+        return dict(json.loads(build.read_text(encoding="utf-8")).get("vintages", {})) if build.exists() else {}
+    except json.JSONDecodeError:
+        return {}  # the index shows the file's sha256; the build rewrites it
+
+
+def _manifest_vintages() -> dict[str, list[dict[str, Any]]]:
+    path = paths.raw_dir() / "manifest.json"
+    doc = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for rec in doc.get("vintages", []):
+        out.setdefault(rec["source"], []).append(rec)
+    return {k: sorted(v, key=lambda r: r["vintage"]) for k, v in out.items()}
+
+
+def source_of(dataset: str) -> str:
+    """The raw source a processed dataset is built from (``cincera1997_panel`` -> ``cincera1997``)."""
+    import importlib
+
+    from ..sources import SOURCE_MODULES
+
+    if dataset in SOURCE_MODULES:
+        return dataset
+    for source, module in SOURCE_MODULES.items():
+        if getattr(importlib.import_module(module), "PANEL_NAME", None) == dataset:
+            return source
+    prefix = dataset.removesuffix("_panel")
+    return next((s for s in SOURCE_MODULES if s == prefix or s.startswith(prefix + "_")), dataset)
+
+
+def datasets_of(name: str, reads: list[str]) -> list[str]:
+    """The processed datasets a notebook reads: its table in ``notebooks.toml`` (the declared graph the cache keys
+    on), else the ``reads`` of its executed copy's metadata."""
+    from ..errors import DataFileError
+    from ..execution import specs
+
+    try:
+        spec = specs.load_specs().get(name)
+    except DataFileError:
+        spec = None
+    return list(spec.processed) if spec is not None and spec.processed else list(reads)
+
+
+def vintage_rows(datasets: list[str] | None = None) -> list[dict[str, Any]]:
+    """Per source (every source of the manifest, or those ``datasets`` are built from, in that order): dataset,
+    edition (the manifest's words), every committed vintage oldest first with the one the build used marked, and
+    ``used`` ('' before a build). A vintage fetched by ``analysis update`` says when it was retrieved."""
+    described, committed, built = manifest_sources(), _manifest_vintages(), built_vintages()
+    names = list(dict.fromkeys(source_of(d) for d in datasets)) if datasets is not None else sorted(
+        set(described) | set(committed))
+    rows = []
+    for name in names:
+        if name not in described and name not in committed:
+            continue
+        used = built.get(name, "")
+        have = [{"vintage": r["vintage"], "used": r["vintage"] == used, "files": r.get("files", 0),
+                 "retrieved": (r.get("origin") or {}).get("retrieved", "")} for r in committed.get(name, [])]
+        rows.append({"name": name, "dataset": described.get(name, {}).get("dataset", ""),
+                     "edition": described.get(name, {}).get("vintage", ""), "vintages": have, "used": used,
+                     "used_committed": any(v["used"] for v in have)})
+    return rows
+
+
+def vintage_state() -> str:
+    """What the vintage tables of the pages depend on (manifest vintages and BUILD.json's), for the page cache."""
+    return json.dumps([_manifest_vintages(), built_vintages()], sort_keys=True)
 
 
 def statement_html() -> str:
@@ -86,9 +158,12 @@ def _cff_field(key: str) -> str:
 def figure_citation(title: str, deck_figure: str, reads: list[str], lang: str) -> str:
     """A text citation of one figure: package, figure, commit, and the vintage of every source it reads."""
     sources = manifest_sources()
+    built = built_vintages()
     commit = git_commit().split()[0][:12]
-    data = "; ".join(f"{s} ({sources[s].get('dataset', '')}, {sources[s].get('vintage', '')})"
-                     for s in reads if s in sources)
+    word = "版" if lang == "ja" else "vintage"
+    names = list(dict.fromkeys(source_of(d) for d in reads))
+    data = "; ".join(f"{s} ({sources[s].get('dataset', '')}, {sources[s].get('vintage', '')}"
+                     + (f"; {word} {built[s]})" if s in built else ")") for s in names if s in sources)
     author = _cff_field("title") or "sangaku"
     version = _cff_field("version")
     if lang == "ja":

@@ -1,4 +1,5 @@
-"""HTML of the site's pages: the index, one page per figure, the findings page and one page per notebook.
+"""HTML of the site's pages: the index, one page per figure, the findings page, the "What changed" page and one
+page per notebook.
 
 Templates are in ``templates/`` (Jinja, autoescaped); notebook cells are converted with nbconvert's lab cell
 templates (code collapsed in ``<details>``, figures embedded) and wrapped in the site's own page, so no page
@@ -11,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import charts, collect, findings, i18n, meta
+from . import changes, charts, collect, findings, i18n, meta
 
 SITE_PACKAGE = Path(__file__).resolve().parent
 TEMPLATES = SITE_PACKAGE / "templates"
@@ -26,7 +27,7 @@ def env():
     e = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                            keep_trailing_newline=True)
     e.globals.update(t=i18n.both, pair=i18n.pair, spec_json=charts.spec_json,
-                     t_plain=lambda key, lang="ja": i18n.label(key, lang),
+                     t_plain=lambda key, lang="ja", section="ui": i18n.label(key, lang, section),
                      verdict_word=i18n.verdict_word, verdict_class=findings.verdict_class)
     return e
 
@@ -112,7 +113,7 @@ def figure_page(nb: collect.Notebook, links: dict[str, str], en_links: dict[str,
                       "panels": charts.panels(stem, csv_text, sources) if csv_text else []})
     extra = [_download(links[n], n) for n in sorted(files) if n not in used]
     title = (m.get("title_ja") or nb.name, m.get("title_en") or m.get("title_ja") or nb.name)
-    reads = m.get("reads", [])
+    reads = meta.datasets_of(nb.name, m.get("reads", []))
     en_nb = nb.en_path or nb.path
     fig = {
         "name": nb.name, "title_ja": title[0], "title_en": title[1], "deck_figure": m.get("deck_figure", ""),
@@ -125,13 +126,14 @@ def figure_page(nb: collect.Notebook, links: dict[str, str], en_links: dict[str,
         "citation_en": meta.figure_citation(title[1], m.get("deck_figure", ""), reads, "en"),
         "cff_href": "../CITATION.cff" if meta.citation_file() else "",
     }
-    return render_template("figure.html", "../", title, fig=fig)
+    return render_template("figure.html", "../", title, fig=fig, vintage_rows=meta.vintage_rows(reads))
 
 
 def index_page(figures: list[dict], others: list[dict], failed: list[str], rows: list[dict]) -> str:
     return render_template("index.html", "", (i18n.label("site_title", "ja"), i18n.label("site_title", "en")),
                            figures=figures, others=others, failed=failed, tally=findings.tally(rows),
-                           statement_html=meta.statement_html(), versions=meta.versions())
+                           statement_html=meta.statement_html(), versions=meta.versions(),
+                           vintage_rows=meta.vintage_rows())
 
 
 def findings_page(rows: list[dict], verdict_error: str) -> str:
@@ -139,3 +141,26 @@ def findings_page(rows: list[dict], verdict_error: str) -> str:
                            groups=findings.cards(rows), tally=findings.tally(rows), claim=findings.words()["deck_claim"],
                            verdicts=rows, verdict_error=verdict_error, columns=findings.column_labels(),
                            table_id="all")
+
+
+def _diff_commands() -> tuple[list[str], str]:
+    """The commands that make a first diff: update MSTI, compare it with the newest committed vintage, re-render."""
+    from .. import paths, vintages
+
+    try:
+        have = vintages.available(paths.raw_dir(), "oecd_msti")
+    except OSError:
+        have = []
+    old, new = (have[-2], have[-1]) if len(have) > 1 else (have[-1] if have else "OLD", "NEW")
+    return ([".venv/bin/analysis update msti", f".venv/bin/analysis diff msti={old} msti={new}",
+             ".venv/bin/analysis site"],
+            ".venv/bin/analysis diff OLD/verdicts.csv output/tables/h5_summary_all_hypotheses/verdicts.csv")
+
+
+def changes_page(found: changes.Changes, titles: dict[str, tuple[str, str]]) -> str:
+    """The "What changed" page: ``found`` from ``changes.collect``; ``titles``: notebook -> (ja, en) title."""
+    commands, verdict_command = _diff_commands()
+    return render_template("changes.html", "", (i18n.label("title", "ja", "changes"),
+                                                i18n.label("title", "en", "changes")),
+                           c=found, titles=titles, kinds=changes.VINTAGE_KINDS, verdict_kinds=changes.VERDICT_KINDS,
+                           not_drawn=changes.NOT_DRAWN, commands=commands, verdict_command=verdict_command)

@@ -1,0 +1,299 @@
+"""What the "What changed" page (``changes.html``) shows: the diffs in ``output/diff/``, read as they were written.
+
+Three kinds of file, told apart by name (``layout.is_temporary`` files are never read):
+
+- ``<source>_<old>_<new>.csv`` (``analysis diff msti=OLD msti=NEW``, columns ``vintage_diff.COLUMNS``): per
+  figure, the values a new vintage revised by more than the tolerance, years added or removed, flags changed;
+- ``verdicts.csv`` and ``verdicts_<source>_<old>_<new>.csv`` (``verdict_diff``: ``KEY``, ``change``,
+  ``<value>_old`` / ``_new``): estimates, intervals and verdicts before and after; flips are listed first;
+- ``outputs_<old>_<new>.csv`` (two revisions of the outputs: file, key, column, change, old, new, rel_change).
+
+The tolerance is the one the Markdown beside each CSV states (the CSV does not carry it). A file with other
+columns is named on the page with what it lacks; the rest of the page still renders.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import paths
+from ..execution import layout
+from ..verdict_diff import KEY as VERDICT_KEY, VALUES as VERDICT_VALUES
+from ..vintage_diff import COLUMNS as VINTAGE_COLUMNS, NOT_DRAWN
+from .i18n import label
+
+OUTPUT_COLUMNS = ["file", "key", "column", "change", "old", "new", "rel_change"]
+VERDICT_COLUMNS = [*VERDICT_KEY, "change", *(f"{v}_{s}" for v in VERDICT_VALUES for s in ("old", "new"))]
+_VINTAGE = r"(?:19|20)\d{2}(?:-\d{2}(?:-\d{2}(?:T\d{4}Z)?)?)?"
+VINTAGE_NAME = re.compile(rf"^(?P<source>[a-z0-9_]+?)_(?P<old>{_VINTAGE})_(?P<new>{_VINTAGE})$")
+VERDICT_NAME = re.compile(rf"^verdicts(?:_(?P<source>[a-z0-9_]+?)_(?P<old>{_VINTAGE})_(?P<new>{_VINTAGE}))?$")
+OUTPUTS_NAME = re.compile(r"^outputs_(?P<old>[^_]+)_(?P<new>[^_]+)$")
+TOLERANCE = [re.compile(p) for p in (r"\|new - old\| > ([0-9][0-9.eE+-]*)", r"relative tolerance ([0-9][0-9.eE+-]*)",
+                                     r"[Tt]olerance[^0-9\n]{0,40}?([0-9][0-9.eE+-]*)")]
+VERDICT_HEADING = re.compile(r"^# Hypotheses: (.+) -> (.+)$", re.M)
+# The order kinds of change are shown in within a figure, and the section each goes to.
+VINTAGE_KINDS = ("revised", "added", "removed", "flag changed")
+VERDICT_KINDS = ("verdict flipped", "estimate moved", "added", "removed")
+
+
+@dataclass
+class Problem:
+    """A file of output/diff/ the page cannot show (named with the reason)."""
+
+    file: str
+    message: str  # empty: a name that is none of the three kinds (the page says so in both languages)
+
+
+@dataclass
+class FigureChanges:
+    """The changes of one vintage diff drawn in one figure (``href`` empty when the site has no page for it)."""
+
+    name: str
+    href: str
+    kinds: dict[str, list[dict]] = field(default_factory=dict)  # VINTAGE_KINDS -> rows
+
+
+@dataclass
+class VintageChanges:
+    file: str
+    source: str
+    old: str
+    new: str
+    tolerance: str
+    figures: list[FigureChanges]
+    counts: dict[str, int]
+
+    @property
+    def anchor(self) -> str:
+        return _anchor(self.file)
+
+
+@dataclass
+class VerdictChanges:
+    file: str
+    label: str  # "oecd_msti 2025-03 → 2026-12-01", or the two exports compared
+    tolerance: str
+    kinds: dict[str, list[dict]]  # VERDICT_KINDS -> rows
+
+    @property
+    def anchor(self) -> str:
+        return _anchor(self.file)
+
+
+@dataclass
+class OutputChanges:
+    file: str
+    old: str
+    new: str
+    tolerance: str
+    groups: list[dict]  # {"file", "href", "rows"}
+    counts: dict[str, int]
+
+    @property
+    def anchor(self) -> str:
+        return _anchor(self.file)
+
+
+@dataclass
+class Changes:
+    """Everything ``output/diff/`` holds, ready for the template."""
+
+    folder: Path
+    vintages: list[VintageChanges] = field(default_factory=list)
+    verdicts: list[VerdictChanges] = field(default_factory=list)
+    outputs: list[OutputChanges] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.vintages or self.verdicts or self.outputs)
+
+    @property
+    def flips(self) -> list[dict]:
+        """Every verdict flip of every verdict diff, each with the diff it comes from."""
+        return [{**row, "diff": v.label} for v in self.verdicts for row in v.kinds["verdict flipped"]]
+
+
+def _anchor(file: str) -> str:
+    return "diff-" + re.sub(r"[^A-Za-z0-9_-]", "-", Path(file).stem)
+
+
+def diff_folder() -> Path:
+    return paths.output_dir() / "diff"
+
+
+def num(text: str) -> str:
+    """A value as shown: up to 10 significant digits with thousands separators; text as it is; NaN/empty empty."""
+    try:
+        x = float(text)
+    except (TypeError, ValueError):
+        return text or ""
+    if x != x:
+        return ""
+    return f"{x:,.10g}" if abs(x) >= 1e-4 or x == 0 else f"{x:.4e}"
+
+
+def percent(text: str) -> str:
+    """A relative change (0.01) as a signed percentage (+1 %); empty when there is none."""
+    try:
+        x = float(text)
+    except (TypeError, ValueError):
+        return ""
+    return "" if x != x else f"{x * 100:+.4g} %"
+
+
+def flag_change(old: str, new: str) -> tuple[str, str]:
+    """(ja, en) words for a change of OECD flags: ``P -> `` is a provisional value made final, `` -> B`` a new
+    break; other flags are named with their meaning."""
+    def meaning(flags: str, lang: str) -> str:
+        return ", ".join(f"{f} ({label(f, lang, 'flag')})" if f in _flag_words() else f for f in flags)
+
+    out = []
+    for lang in ("ja", "en"):
+        if old and not new:
+            key = "flag_final" if "P" in old else "flag_dropped"
+        elif new and not old:
+            key = "flag_new"
+        else:
+            key = "flag_other"
+        out.append(label(key, lang, "changes").format(old=meaning(old, lang), new=meaning(new, lang)))
+    return out[0], out[1]
+
+
+def _flag_words() -> set[str]:
+    from .i18n import _labels
+
+    return set(_labels()["flag"])
+
+
+def tolerance_of(csv_path: Path) -> str:
+    """The relative tolerance the Markdown beside ``csv_path`` states, or '' when it states none."""
+    md = csv_path.with_suffix(".md")
+    text = md.read_text(encoding="utf-8") if md.is_file() else ""
+    for pattern in TOLERANCE:
+        m = pattern.search(text)
+        if m:
+            return m.group(1).rstrip(".")
+    return ""
+
+
+def _read(path: Path, columns: list[str]) -> list[dict[str, str]]:
+    """The rows of a diff CSV as text; a missing column is a ``ValueError`` naming it."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"missing column(s) {', '.join(missing)}")
+        return [{k: (v or "") for k, v in row.items()} for row in reader]
+
+
+def _kinds(change: str) -> list[str]:
+    return [k.strip() for k in change.split("+")]
+
+
+def _vintage_row(r: dict[str, str]) -> dict:
+    return {"entity": r["entity"], "indicator": r["indicator"], "year": r["year"], "year_type": r["year_type"],
+            "change": r["change"], "old": num(r["old_value"]), "new": num(r["new_value"]),
+            "rel": percent(r["rel_change"]), "old_flags": r["old_flags"], "new_flags": r["new_flags"],
+            "flag_words": flag_change(r["old_flags"], r["new_flags"]) if r["old_flags"] != r["new_flags"] else ("", "")}
+
+
+def vintage_changes(path: Path, m: re.Match, pages: dict[str, str]) -> VintageChanges:
+    rows = _read(path, VINTAGE_COLUMNS)
+    figures: dict[str, FigureChanges] = {}
+    counts = {k: 0 for k in VINTAGE_KINDS}
+    seen: set[tuple] = set()
+    for r in rows:
+        kinds = _kinds(r["change"])
+        unknown = [k for k in kinds if k not in VINTAGE_KINDS]
+        if unknown:
+            raise ValueError(f"column change: unknown kind {unknown[0]!r} (known: {', '.join(VINTAGE_KINDS)})")
+        fig = figures.setdefault(r["figure"], FigureChanges(r["figure"], "" if r["figure"] == NOT_DRAWN
+                                                            else pages.get(r["figure"], ""),
+                                                            {k: [] for k in VINTAGE_KINDS}))
+        row = _vintage_row(r)
+        for k in kinds:
+            fig.kinds[k].append(row)
+            value = (r["entity"], r["indicator"], r["year"], r["year_type"], k)
+            if value not in seen:  # a value drawn in three figures is one change
+                seen.add(value)
+                counts[k] += 1
+    order = sorted(figures, key=lambda n: (n == NOT_DRAWN, n))
+    return VintageChanges(path.name, m["source"], m["old"], m["new"], tolerance_of(path),
+                          [figures[n] for n in order], counts)
+
+
+def _verdict_row(r: dict[str, str]) -> dict:
+    def ci(side: str) -> str:
+        lo, hi = num(r[f"ci_low_{side}"]), num(r[f"ci_high_{side}"])
+        return f"[{lo}, {hi}]" if lo and hi else ""
+
+    return {"family": r["family"], "hypothesis": r["hypothesis"], "model": r["model"], "term": r["term"],
+            "change": r["change"], "href": f"findings.html#finding-{r['hypothesis']}" if r["hypothesis"] else "",
+            **{f"{v}_{s}": num(r[f"{v}_{s}"]) for v in ("estimate", "p_value", "n_obs") for s in ("old", "new")},
+            "ci_old": ci("old"), "ci_new": ci("new"), "verdict_old": r["verdict_old"], "verdict_new": r["verdict_new"]}
+
+
+def verdict_changes(path: Path, m: re.Match, anchors: set[str]) -> VerdictChanges:
+    rows = _read(path, VERDICT_COLUMNS)
+    kinds: dict[str, list[dict]] = {k: [] for k in VERDICT_KINDS}
+    for r in rows:
+        if r["change"] not in kinds:
+            raise ValueError(f"column change: unknown kind {r['change']!r} (known: {', '.join(VERDICT_KINDS)})")
+        row = _verdict_row(r)
+        if row["hypothesis"] not in anchors:
+            row["href"] = ""  # no card on the findings page to point at
+        kinds[r["change"]].append(row)
+    if m["source"]:
+        name = f"{m['source']} {m['old']} → {m['new']}"
+    else:
+        md = path.with_suffix(".md")
+        head = VERDICT_HEADING.search(md.read_text(encoding="utf-8")) if md.is_file() else None
+        name = f"{head.group(1)} → {head.group(2)}" if head else path.name
+    return VerdictChanges(path.name, name, tolerance_of(path), kinds)
+
+
+def _figure_of(file: str, pages: dict[str, str]) -> str:
+    """The site page of the figure or notebook an output file belongs to (``figures/<name>/x.csv``), or ''."""
+    for part in reversed(Path(file).parts[:-1] or Path(file).parts):
+        if part in pages:
+            return pages[part]
+    stem = Path(file).stem
+    return pages.get(stem, "")
+
+
+def output_changes(path: Path, m: re.Match, pages: dict[str, str]) -> OutputChanges:
+    rows = _read(path, OUTPUT_COLUMNS)
+    groups: dict[str, dict] = {}
+    counts: dict[str, int] = {}
+    for r in rows:
+        g = groups.setdefault(r["file"], {"file": r["file"], "href": _figure_of(r["file"], pages), "rows": []})
+        g["rows"].append({"key": r["key"], "column": r["column"], "change": r["change"], "old": num(r["old"]),
+                          "new": num(r["new"]), "rel": percent(r["rel_change"])})
+        counts[r["change"]] = counts.get(r["change"], 0) + 1
+    return OutputChanges(path.name, m["old"], m["new"], tolerance_of(path), [groups[k] for k in sorted(groups)],
+                         dict(sorted(counts.items())))
+
+
+def collect(pages: dict[str, str], anchors: set[str], folder: Path | None = None) -> Changes:
+    """Read every diff CSV of ``folder`` (default ``output/diff``). ``pages``: notebook name -> site-relative href
+    of its page (figure page, else notebook page); ``anchors``: hypotheses with a card on the findings page."""
+    folder = Path(folder or diff_folder())
+    out = Changes(folder)
+    files = sorted(p for p in folder.glob("*.csv") if not layout.is_temporary(p)) if folder.is_dir() else []
+    for path in files:
+        try:
+            if m := VERDICT_NAME.match(path.stem):
+                out.verdicts.append(verdict_changes(path, m, anchors))
+            elif m := OUTPUTS_NAME.match(path.stem):
+                out.outputs.append(output_changes(path, m, pages))
+            elif m := VINTAGE_NAME.match(path.stem):
+                out.vintages.append(vintage_changes(path, m, pages))
+            else:
+                out.problems.append(Problem(path.name, ""))
+        except (ValueError, KeyError, csv.Error, UnicodeDecodeError) as exc:
+            out.problems.append(Problem(path.name, str(exc)))
+    return out
