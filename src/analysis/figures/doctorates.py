@@ -2,8 +2,8 @@
 researchers Japanese companies hire.
 
 - **Doctorates per million population** (computed by sangaku): doctoral degrees awarded, NISTEP 科学技術指標2025
-  表3-4-4 (via t46/gov-sci-tech-watcher), divided by total population, OECD MSTI ``TOT_POP.PS`` (March 2025
-  edition), × 1e6. NISTEP publishes its own per-million table (表3-4-3), which is not in the collected data; the
+  表3-4-4 (via t46/gov-sci-tech-watcher), divided by total population, OECD MSTI ``TOT_POP.PS`` (the vintage
+  built, which the note names: :mod:`analysis.vintage_text`), × 1e6. NISTEP publishes its own per-million table (表3-4-3), which is not in the collected data; the
   values its editions print in their text (``nistep_text_phd_bizres_2``) are the check (``published_check``):
   NISTEP revises counts between editions, so an older edition can differ from the 2025 counts.
 - **Share of doctorate holders among newly hired company researchers**, Japan, by industry, FY2016-2023
@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import labels, plotting
+from .. import labels, plotting, vintage_text
 from ..errors import DataFileError, ParameterError
 from .common import check_keys, check_year_range, is_auto, relative, resolve_output_dir, year_ranges  # noqa: F401
 
@@ -174,6 +174,7 @@ def plot(pm: pd.DataFrame, shares: pd.DataFrame, lang: str = "ja") -> plt.Figure
 def note(pm: pd.DataFrame, check: pd.DataFrame, shares: pd.DataFrame, lang: str = "ja") -> str:
     """Sources, coverage per country (years, gaps), the published check and the differences from NISTEP."""
     en = lang == "en"
+    msti_vintage = vintage_text.short(vintage_text.current("oecd_msti"), lang)  # the population's vintage
     lines = []
     for code, g in pm.groupby("entity", sort=False):
         have = g.loc[g["per_million"].notna(), "year"]
@@ -191,7 +192,7 @@ def note(pm: pd.DataFrame, check: pd.DataFrame, shares: pd.DataFrame, lang: str 
                        for r in differ.itertuples())
     fy0, fy1 = int(shares["year"].min()), int(shares["year"].max())
     if en:
-        lines.append(f"Left: {COMPUTED[0]}, × 1e6 (NISTEP's own per-million table 3-4-3 is not in the data). "
+        lines.append(f"Left: {COMPUTED[0]} ({msti_vintage}), × 1e6 (NISTEP's own per-million table 3-4-3 is not in the data). "
                      f"Check against the values NISTEP editions print: {len(agree)} of {len(check)} agree within "
                      f"±{TOLERANCE:g}; differing (NISTEP revises counts between editions): {d_text or 'none'}. Japan: "
                      "fiscal-year counts over calendar-year population; US = research doctorates; other years as "
@@ -199,7 +200,7 @@ def note(pm: pd.DataFrame, check: pd.DataFrame, shares: pd.DataFrame, lang: str 
                      f"FY{fy0}-FY{fy1}, as published; small industries have few hires (see CSV), so their "
                      "shares swing. Gaps are not filled.")
     else:
-        lines.append(f"左: {COMPUTED[1]} × 100万（NISTEPの人口100万人当たり表3-4-3は収録データにない）。"
+        lines.append(f"左: {COMPUTED[1]}（{msti_vintage}） × 100万（NISTEPの人口100万人当たり表3-4-3は収録データにない）。"
                      f"NISTEP各版の本文の値との照合: {len(check)}件中{len(agree)}件が±{TOLERANCE:g}以内で一致；"
                      f"不一致（NISTEPは版ごとに件数を改訂）: {d_text or 'なし'}。日本は年度の件数を暦年人口で割る。"
                      "米国は研究博士。他国の年はNISTEPの表記どおり。右: NISTEP 科学技術指標2025 表2-1-18"

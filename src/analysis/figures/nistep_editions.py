@@ -3,7 +3,7 @@
 
 Sources: editions 2015-2018 and 2024 in ``data/raw/japan`` (``nistep_text_values.csv``), editions 2021 and 2023
 (and the 2022 edition via nippon.com) in ``data/raw/nistep_text_phd_bizres_2``. Each printed value (万人, one
-decimal) is compared with MSTI ``B_RS.FTE._Z._Z`` (March 2025 edition) for the same country and year:
+decimal) is compared with MSTI ``B_RS.FTE._Z._Z`` (the vintage built) for the same country and year:
 
 - **same**: equal to NISTEP's rounding (``rounding_persons`` in ``nistep_editions_conventions.toml``);
 - **different definition (year)**: equal only at the declared year offset (Japan: NISTEP dates the count by the
