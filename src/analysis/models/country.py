@@ -12,8 +12,9 @@ Gaps are gaps: an economy-year enters a model only if every variable of that mod
 use the exact previous calendar year, never the previous available observation.
 
 The registered models and the parameters are in :mod:`analysis.models.country_specs`, the panel and the
-estimation samples in :mod:`analysis.models.country_panel` (both importable from here); this module fits
-the models and assembles the results.
+estimation samples in :mod:`analysis.models.country_panel`, the OLS and PPML fits in
+:mod:`analysis.models.country_fits` (all importable from here); this module runs every model with its
+robustness rows and assembles the results.
 """
 
 from __future__ import annotations
@@ -21,48 +22,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import statsmodels.genmod.api as sm  # GLM families only (sm.families.Poisson), not all of statsmodels.api
-from scipy import stats
 
 from .. import labels, registry
 from ..errors import ParameterError
-from . import inference, results
+from . import country_doctorates, inference, results
+from .country_fits import fit_ols, fit_ppml
 from .country_panel import (DERIVED_FROM, MSTI_SERIES, ModelFrame, build_panel, model_frame,  # noqa: F401
                             ppml_frame)
 from .country_specs import (COUNTRIES, DEFAULT_REPS, DEFAULT_SEED, DEFAULTS, FAMILY, LAGS,  # noqa: F401
                             MSTI_YEARS, SPECS, Spec, formula, terms, validate_params)
 
 
-# ---- estimation ---------------------------------------------------------------------------------------------
-def fit_ols(mf: ModelFrame) -> inference.ClusterFit:
-    """Two-way FE OLS with CR1 SE clustered by economy, t(G-1)."""
-    return inference.cluster_ols(formula(mf.spec), mf.data, "entity")
-
-
-def fit_ppml(mf: ModelFrame) -> dict[str, dict]:
-    """Poisson PML with country and year dummies on the count level of a C1 outcome (``ppml_frame``).
-
-    Inference: cluster-robust by economy (statsmodels, with the G/(G-1) correction) and t(G-1), as for OLS.
-    """
-    spec = mf.spec
-    d = mf.data
-    f = formula(spec).replace(f"{spec.outcome} ~", f"{spec.count} ~", 1)
-    import statsmodels.formula.api as smf
-
-    model = smf.glm(f, d, family=sm.families.Poisson())
-    codes, _ = pd.factorize(d["entity"], sort=True)
-    res = model.fit(cov_type="cluster", cov_kwds={"groups": codes, "use_correction": True}, maxiter=100, tol=1e-8)
-    g = int(codes.max()) + 1
-    q = stats.t.ppf(0.975, g - 1)
-    out = {}
-    for t in terms(spec):
-        est, se = float(res.params[t]), float(res.bse[t])
-        out[t] = {"term": t, "estimate": est, "std_error": se, "ci_low": est - q * se, "ci_high": est + q * se,
-                  "p_value": inference.t_pvalue(est / se, g - 1), "n_obs": int(res.nobs), "n_clusters": g,
-                  "inference": f"PPML, cluster-robust by entity, t({g - 1})"}
-    return out
-
-
+# ---- results ------------------------------------------------------------------------------------------------
 @dataclass
 class CountryResults:
     """Everything a notebook shows: the results table, the fits, the samples and Japan's path."""
@@ -159,7 +130,7 @@ def estimate(msti: pd.DataFrame, pwt: pd.DataFrame, params: dict | None = None) 
             japan.append(pd.DataFrame({"model": spec.name, "outcome": spec.outcome, "year": d.loc[jp, "year"],
                                        "actual": d.loc[jp, spec.outcome], "fitted": res.fittedvalues[jp[jp].index],
                                        "has_break": d.loc[jp, "has_break"]}))
-    from . import country_doctorates  # registered robustness row C1-PHD (doctorates per million)
+    # registered robustness row C1-PHD (doctorates per million)
     rows += country_doctorates.rows(msti, params, sel)
     table = results.add_verdicts(results.frame(rows), {h.id: h for h in registry.load(families=FAMILY)})
     jp_df = (pd.concat(japan, ignore_index=True) if japan else

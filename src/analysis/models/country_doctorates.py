@@ -22,7 +22,10 @@ import pandas as pd
 
 from .. import data, inputs, registry
 from ..errors import DataFileError
-from . import country, inference
+from . import inference
+from .country_fits import fit_ols
+from .country_panel import build_panel, model_frame
+from .country_specs import DEFAULT_SEED, FAMILY, SPECS, Spec, formula
 
 ROBUSTNESS_ID = "C1-PHD"
 DATASET = "t46_extracts_phd_shidairen"
@@ -57,10 +60,10 @@ def add_doctorates(panel: pd.DataFrame, msti: pd.DataFrame, t46: pd.DataFrame) -
     return out
 
 
-def specs() -> list[country.Spec]:
+def specs() -> list[Spec]:
     """The C1 specs with log doctorates per million in place of log BERD (names say so)."""
     out = []
-    for s in country.SPECS:
+    for s in SPECS:
         if s.name.startswith("C1") and s.interaction and s.regressors[:2] == ("log_berd", "log_herd"):
             hyp = next(h for h, t in s.carries.items() if t == "log_berd:log_herd")
             out.append(replace(s, name=f"{s.name} ({ROBUSTNESS_ID}, doctorates per million)",
@@ -75,20 +78,20 @@ def rows(msti: pd.DataFrame, params: dict, sel: dict, t46: pd.DataFrame | None =
         raise DataFileError(inputs.package("hypotheses/country.toml"), f"{ROBUSTNESS_ID}: registered coefficient "
                             f"{entry['coefficient']!r}, but this module estimates {TERM!r}", column="coefficient")
     t46 = data.load(DATASET) if t46 is None else t46
-    panel = add_doctorates(country.build_panel(msti, None), msti, t46)
+    panel = add_doctorates(build_panel(msti, None), msti, t46)
     have = set(panel.loc[panel["log_phd_pm"].notna(), "entity"])
     chosen = (set(sel["countries"]) if sel["countries"] else have) - set(sel["exclude"])
     if len(have & chosen) < 2:
         return []
     out: list[dict] = []
     for spec in specs():
-        mf = country.model_frame(panel, spec, lag=params["lags"], drop_breaks=params["drop_breaks"], **sel)
-        fit = country.fit_ols(mf)
+        mf = model_frame(panel, spec, lag=params["lags"], drop_breaks=params["drop_breaks"], **sel)
+        fit = fit_ols(mf)
         hyp = next(iter(spec.carries))
         base = {"hypothesis": hyp, "estimator": "ols_twfe", "sample": mf.sample, "role": "robustness"}
         out.append({**fit.row(TERM), **base, "model": f"{spec.name}: OLS"})
-        wb = inference.wild_cluster_bootstrap(country.formula(spec), mf.data, "entity", TERM,
-                                              reps=int(params["bootstrap_reps"]), seed=country.DEFAULT_SEED,
+        wb = inference.wild_cluster_bootstrap(formula(spec), mf.data, "entity", TERM,
+                                              reps=int(params["bootstrap_reps"]), seed=DEFAULT_SEED,
                                               weights="webb")
         out.append({"term": TERM, "estimate": wb.estimate, "std_error": wb.std_error, "ci_low": wb.ci[0],
                     "ci_high": wb.ci[1], "p_value": wb.p_value, "n_obs": wb.n_obs, "n_clusters": wb.n_clusters,
@@ -98,7 +101,7 @@ def rows(msti: pd.DataFrame, params: dict, sel: dict, t46: pd.DataFrame | None =
 
 def rule_outcomes(table: pd.DataFrame) -> pd.DataFrame:
     """What the registered rule of C1a/C1b would say on each C1-PHD row (not a verdict)."""
-    hyps = {h.id: h for h in registry.load(families=country.FAMILY)}
+    hyps = {h.id: h for h in registry.load(families=FAMILY)}
     sub = table[(table["term"] == TERM) & (table["role"] == "robustness")]
     return pd.DataFrame([{"hypothesis": r.hypothesis, "model": r.model, "estimate": r.estimate,
                           "p_value": r.p_value, "n_obs": r.n_obs, "n_clusters": r.n_clusters,
