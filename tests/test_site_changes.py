@@ -144,7 +144,8 @@ def test_changes_page_lists_exactly_the_vintage_changes_and_flips_first(changed)
     summary = _section(html, r'<section id="summary"')
     assert "改訂 1・追加された年 1・削除された年 0・フラグの変更 1" in summary
     assert "1 revised, 1 year(s) added, 0 removed, 1 flag(s) changed" in summary
-    assert "1 verdict flip(s), 1 estimate(s) moved, 0 added, 0 removed" in summary
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", summary))
+    assert "判定の変化 Verdict flipped 1, 推定値の変化 Estimates moved 1 " in text
     moved = _section(html, r'<section class="verdict-diff"')
     assert [r[0] for r in _rows(moved)] == ["F1"] and "-0.12 → -0.125" in moved
     assert "C2a" not in html  # unchanged: not listed
@@ -217,26 +218,42 @@ def test_without_diffs_the_page_says_so_and_shows_the_commands(project):
     assert 'id="flips"' not in main and "vintage-diff" not in main
 
 
+def _output_folder(folder: Path, export: list[dict], vintage: str) -> Path:
+    """An output folder as ``analysis diff REV_A REV_B`` compares: the verdict export and figure 1's CSV, here
+    Japan's business researchers (MSTI B_RS.FTE) as that vintage holds them."""
+    write_export(folder / "tables" / verdicts.SUMMARY_NOTEBOOK / verdicts.EXPORT_NAME, export)
+    tidy = vintage_diff.load_vintage("oecd_msti", vintage)
+    jpn = tidy[(tidy.entity == "JPN") & (tidy.indicator == "B_RS.FTE._Z._Z")][["entity", "year", "value", "flags"]]
+    io.write_csv(folder / "figures" / FIG1 / f"{FIG1}.csv", jpn.sort_values("year"))
+    return folder
+
+
 def test_other_diff_files_are_shown_or_named(changed):
-    """A verdict diff named after the vintage it compares, a diff of two output revisions (its rows here are the
-    revised JPN value as the figure's CSV would carry it: a format test), and files the page cannot read."""
-    out, _, old_value = changed
+    """A verdict diff named after the vintage it compares, a diff of two output folders written by
+    ``output_diff`` (its flips join the others at the top), and files the page cannot read."""
+    from analysis import output_diff
+
+    out, expected, old_value = changed
     d = verdict_diff.compare(out.parent / "saved" / "2025-03" / "verdicts.csv", verdicts.export_path())
     io.write_csv(out / "diff" / f"verdicts_oecd_msti_2025-03_{NEW}.csv", d.table)
-    fig_csv = f"figures/{FIG1}/{FIG1}.csv"
-    (out / "diff" / "outputs_a5c1918_b0e12c5.csv").write_text(
-        "file,key,column,change,old,new,rel_change\n"
-        f"{fig_csv},JPN 2020,value,moved,{old_value!r},{old_value * 1.01!r},0.01\n", encoding="utf-8")
-    (out / "diff" / "outputs_a5c1918_b0e12c5.md").write_text("Tolerance: 1e-06 (relative).\n", encoding="utf-8")
+    before = _output_folder(out.parent / "saved" / "before", EXPORT_OLD, "2025-03")
+    after = _output_folder(out.parent / "saved" / "after", _new_export(), NEW)
+    output_diff.write(output_diff.diff(str(before), str(after)))
     (out / "diff" / "oecd_msti_2025-03_2027-01.csv").write_text("figure,entity\nfig01,JPN\n", encoding="utf-8")
     (out / "diff" / "notes.csv").write_text("a\n1\n", encoding="utf-8")
     (out / "diff" / f".oecd_msti_2025-03_{NEW}.csv.tmp.csv").write_text("half", encoding="utf-8")
     html = _render(out)
-    flips = _section(html, r'<section id="flips"')
-    assert [r[0] for r in _rows(flips)] == ["C1b", "C1b"] and f"oecd_msti 2025-03 → {NEW}" in flips
+    flips = _rows(_section(html, r'<section id="flips"'))
+    assert [(r[0], r[3]) for r in flips] == [("C1b", "支持 supported → 支持されず not supported")] * 3
+    assert [r[-1] for r in flips][1:] == [f"oecd_msti 2025-03 → {NEW}", f"folder {before} → folder {after}"]
     outputs = _section(html, r'<section class="outputs-diff"')
+    fig_csv = f"figures/{FIG1}/{FIG1}.csv"
     assert f'<a href="figures/{FIG1}.html"><code>{fig_csv}</code></a>' in outputs
-    assert _rows(outputs) == [["JPN 2020", "value", "moved", f"{old_value:,.10g}", f"{old_value * 1.01:,.10g}", "+1 %"]]
+    fig_rows = _rows(re.search(rf"<code>{fig_csv}</code></a></h3>.*?</table>", outputs, re.S).group(0))
+    (last,) = [y for e, y, k in expected if k == "added"]
+    by_change = {r[2]: r for r in fig_rows}
+    assert by_change["値の変化 moved"][3:6] == [f"{old_value:,.10g}", f"{old_value * 1.01:,.10g}", "+1 %"]
+    assert str(last) in by_change["行の追加 row added"][0]
     assert "|new − old| &gt; 1e-06 × |old|" in outputs
     problems = _section(html, r'<section id="problems"')
     assert "oecd_msti_2025-03_2027-01.csv</code>: missing column(s) indicator, year" in problems

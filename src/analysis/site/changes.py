@@ -4,9 +4,12 @@ Three kinds of file, told apart by name (``layout.is_temporary`` files are never
 
 - ``<source>_<old>_<new>.csv`` (``analysis diff msti=OLD msti=NEW``, columns ``vintage_diff.COLUMNS``): per
   figure, the values a new vintage revised by more than the tolerance, years added or removed, flags changed;
-- ``verdicts.csv`` and ``verdicts_<source>_<old>_<new>.csv`` (``verdict_diff``: ``KEY``, ``change``,
-  ``<value>_old`` / ``_new``): estimates, intervals and verdicts before and after; flips are listed first;
-- ``outputs_<old>_<new>.csv`` (two revisions of the outputs: file, key, column, change, old, new, rel_change).
+- ``verdicts.csv`` and ``verdicts_<source>_<old>_<new>.csv`` (``verdict_diff`` / ``vintage_verdicts``: ``KEY``,
+  ``change``, ``<value>_old`` / ``_new``): estimates, intervals and verdicts before and after;
+- ``outputs_<old>_<new>.csv`` (``output_diff``: two revisions of the outputs, one row per change: file, key,
+  column, change, old, new, rel_change), per file, each file linked to its figure's page.
+
+Every verdict flip of any of them is listed first.
 
 The tolerance is the one the Markdown beside each CSV states (the CSV does not carry it). A file with other
 columns is named on the page with what it lacks; the rest of the page still renders.
@@ -21,7 +24,7 @@ from pathlib import Path
 
 from .. import paths
 from ..execution import layout
-from ..verdict_diff import KEY as VERDICT_KEY, VALUES as VERDICT_VALUES
+from ..verdict_diff import KEY as VERDICT_KEY, ORDER as VERDICT_ORDER, VALUES as VERDICT_VALUES
 from ..vintage_diff import COLUMNS as VINTAGE_COLUMNS, NOT_DRAWN
 from .i18n import label
 
@@ -30,13 +33,17 @@ VERDICT_COLUMNS = [*VERDICT_KEY, "change", *(f"{v}_{s}" for v in VERDICT_VALUES 
 _VINTAGE = r"(?:19|20)\d{2}(?:-\d{2}(?:-\d{2}(?:T\d{4}Z)?)?)?"
 VINTAGE_NAME = re.compile(rf"^(?P<source>[a-z0-9_]+?)_(?P<old>{_VINTAGE})_(?P<new>{_VINTAGE})$")
 VERDICT_NAME = re.compile(rf"^verdicts(?:_(?P<source>[a-z0-9_]+?)_(?P<old>{_VINTAGE})_(?P<new>{_VINTAGE}))?$")
-OUTPUTS_NAME = re.compile(r"^outputs_(?P<old>[^_]+)_(?P<new>[^_]+)$")
+OUTPUTS_NAME = re.compile(r"^outputs_(?P<old>.+?)_(?P<new>[^_]+)$")  # a revision's label is 12 hex digits
 TOLERANCE = [re.compile(p) for p in (r"\|new - old\| > ([0-9][0-9.eE+-]*)", r"relative tolerance ([0-9][0-9.eE+-]*)",
+                                     r"more than ([0-9][0-9.eE+-]*) \(relative\)",
                                      r"[Tt]olerance[^0-9\n]{0,40}?([0-9][0-9.eE+-]*)")]
 VERDICT_HEADING = re.compile(r"^# Hypotheses: (.+) -> (.+)$", re.M)
+OUTPUTS_HEADING = re.compile(r"^# Outputs: (.+) -> (.+)$", re.M)
+FLIPPED = "verdict flipped"
+UNCHANGED = "unchanged"
 # The order kinds of change are shown in within a figure, and the section each goes to.
 VINTAGE_KINDS = ("revised", "added", "removed", "flag changed")
-VERDICT_KINDS = ("verdict flipped", "estimate moved", "added", "removed")
+VERDICT_KINDS = tuple(sorted(VERDICT_ORDER, key=VERDICT_ORDER.get))  # flips first, unchanged rows last
 
 
 @dataclass
@@ -86,11 +93,11 @@ class VerdictChanges:
 @dataclass
 class OutputChanges:
     file: str
-    old: str
-    new: str
+    label: str  # "a5c1918f0e2b → 4a440c3808d3" (the Markdown's heading, else the file's name)
     tolerance: str
-    groups: list[dict]  # {"file", "href", "rows"}
+    groups: list[dict]  # {"file", "href", "rows"}, verdict flips not repeated
     counts: dict[str, int]
+    flips: list[dict]  # rows of the verdict export that flipped, in the layout of a verdict diff's rows
 
     @property
     def anchor(self) -> str:
@@ -113,8 +120,9 @@ class Changes:
 
     @property
     def flips(self) -> list[dict]:
-        """Every verdict flip of every verdict diff, each with the diff it comes from."""
-        return [{**row, "diff": v.label} for v in self.verdicts for row in v.kinds["verdict flipped"]]
+        """Every verdict flip of every verdict diff and output diff, each with the diff it comes from."""
+        return ([{**row, "diff": v.label} for v in self.verdicts for row in v.kinds[FLIPPED]]
+                + [{**row, "diff": o.label} for o in self.outputs for row in o.flips])
 
 
 def _anchor(file: str) -> str:
@@ -241,12 +249,10 @@ def verdict_changes(path: Path, m: re.Match, anchors: set[str]) -> VerdictChange
     rows = _read(path, VERDICT_COLUMNS)
     kinds: dict[str, list[dict]] = {k: [] for k in VERDICT_KINDS}
     for r in rows:
-        if r["change"] not in kinds:
-            raise ValueError(f"column change: unknown kind {r['change']!r} (known: {', '.join(VERDICT_KINDS)})")
         row = _verdict_row(r)
         if row["hypothesis"] not in anchors:
             row["href"] = ""  # no card on the findings page to point at
-        kinds[r["change"]].append(row)
+        kinds.setdefault(r["change"], []).append(row)  # a kind verdict_diff adds later is shown under its name
     if m["source"]:
         name = f"{m['source']} {m['old']} → {m['new']}"
     else:
@@ -265,17 +271,40 @@ def _figure_of(file: str, pages: dict[str, str]) -> str:
     return pages.get(stem, "")
 
 
-def output_changes(path: Path, m: re.Match, pages: dict[str, str]) -> OutputChanges:
+def _key_fields(key: str) -> dict[str, str]:
+    """``family=country; hypothesis=C1b; ...`` (output_diff's key of a verdict row) -> its fields."""
+    return dict(part.split("=", 1) for part in key.split("; ") if "=" in part)
+
+
+def _output_flip(r: dict[str, str], estimate: dict[str, str] | None, anchors: set[str]) -> dict:
+    f = _key_fields(r["key"])
+    hyp = f.get("hypothesis", r["key"])
+    return {"hypothesis": hyp, "model": f.get("model", ""), "term": f.get("term", ""), "change": FLIPPED,
+            "href": f"findings.html#finding-{hyp}" if hyp in anchors else "",
+            "verdict_old": r["old"], "verdict_new": r["new"],
+            "estimate_old": num(estimate["old"]) if estimate else "", "estimate_new": num(estimate["new"]) if estimate else "",
+            **{k: "" for k in ("ci_old", "ci_new", "p_value_old", "p_value_new", "n_obs_old", "n_obs_new")}}
+
+
+def output_changes(path: Path, m: re.Match, pages: dict[str, str], anchors: set[str]) -> OutputChanges:
     rows = _read(path, OUTPUT_COLUMNS)
     groups: dict[str, dict] = {}
     counts: dict[str, int] = {}
+    estimates = {r["key"]: r for r in rows if r["column"] == "estimate" and r["change"] == "moved"}
+    flips = []
     for r in rows:
+        counts[r["change"]] = counts.get(r["change"], 0) + 1
+        if r["change"] == FLIPPED:
+            flips.append(_output_flip(r, estimates.get(r["key"]), anchors))
+            continue
         g = groups.setdefault(r["file"], {"file": r["file"], "href": _figure_of(r["file"], pages), "rows": []})
         g["rows"].append({"key": r["key"], "column": r["column"], "change": r["change"], "old": num(r["old"]),
                           "new": num(r["new"]), "rel": percent(r["rel_change"])})
-        counts[r["change"]] = counts.get(r["change"], 0) + 1
-    return OutputChanges(path.name, m["old"], m["new"], tolerance_of(path), [groups[k] for k in sorted(groups)],
-                         dict(sorted(counts.items())))
+    md = path.with_suffix(".md")
+    head = OUTPUTS_HEADING.search(md.read_text(encoding="utf-8")) if md.is_file() else None
+    name = f"{head.group(1)} → {head.group(2)}" if head else f"{m['old']} → {m['new']}"
+    return OutputChanges(path.name, name, tolerance_of(path), [groups[k] for k in sorted(groups)],
+                         dict(sorted(counts.items())), flips)
 
 
 def collect(pages: dict[str, str], anchors: set[str], folder: Path | None = None) -> Changes:
@@ -289,7 +318,7 @@ def collect(pages: dict[str, str], anchors: set[str], folder: Path | None = None
             if m := VERDICT_NAME.match(path.stem):
                 out.verdicts.append(verdict_changes(path, m, anchors))
             elif m := OUTPUTS_NAME.match(path.stem):
-                out.outputs.append(output_changes(path, m, pages))
+                out.outputs.append(output_changes(path, m, pages, anchors))
             elif m := VINTAGE_NAME.match(path.stem):
                 out.vintages.append(vintage_changes(path, m, pages))
             else:

@@ -48,6 +48,15 @@ def both(key: str, section: str = "ui", tag: str = "span") -> Markup:
     return pair(label(key, "ja", section), label(key, "en", section), tag)
 
 
+def both_or(key: str, section: str, fallback: str | None = None) -> Markup:
+    """``both`` of a label, or ``fallback`` (default: the key) as it is where ``i18n.toml`` has no such label (a
+    kind of change a diff module adds after this file was written)."""
+    try:
+        return both(key, section)
+    except KeyError:
+        return Markup(escape(key if fallback is None else fallback))
+
+
 def verdict_word(verdict: str, lang: str) -> str:
     """The word for a computed verdict; ``no verdict (…)`` keeps its reason, unknown verdicts are shown as exported."""
     words = _labels()["verdict"]

@@ -28,6 +28,7 @@ def env():
                            keep_trailing_newline=True)
     e.globals.update(t=i18n.both, pair=i18n.pair, spec_json=charts.spec_json,
                      t_plain=lambda key, lang="ja", section="ui": i18n.label(key, lang, section),
+                     t_or=i18n.both_or,
                      verdict_word=i18n.verdict_word, verdict_class=findings.verdict_class)
     return e
 
@@ -162,5 +163,5 @@ def changes_page(found: changes.Changes, titles: dict[str, tuple[str, str]]) -> 
     commands, verdict_command = _diff_commands()
     return render_template("changes.html", "", (i18n.label("title", "ja", "changes"),
                                                 i18n.label("title", "en", "changes")),
-                           c=found, titles=titles, kinds=changes.VINTAGE_KINDS, verdict_kinds=changes.VERDICT_KINDS,
+                           c=found, titles=titles, kinds=changes.VINTAGE_KINDS,
                            not_drawn=changes.NOT_DRAWN, commands=commands, verdict_command=verdict_command)
