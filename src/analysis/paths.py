@@ -19,9 +19,14 @@ def raw_dir() -> Path:
     return project_root() / "data" / "raw"
 
 
+ENV_PROCESSED = "SANGAKU_PROCESSED"
+
+
 def processed_dir() -> Path:
-    """``data/processed``: built by ``analysis data``; never edited by hand."""
-    return project_root() / "data" / "processed"
+    """``data/processed``: built by ``analysis data``; never edited by hand. ``$SANGAKU_PROCESSED`` overrides it
+    (``analysis diff`` re-estimates each vintage from processed data built in a temporary folder)."""
+    env = os.environ.get(ENV_PROCESSED)
+    return Path(env).resolve() if env else project_root() / "data" / "processed"
 
 
 def output_dir() -> Path:

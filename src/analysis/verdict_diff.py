@@ -3,7 +3,11 @@
 The inputs are two verdict exports of the summary notebook (``output/tables/h5_summary_all_hypotheses/
 verdicts.csv``), e.g. one saved after ``analysis reproduce --vintage msti=2025-03`` and one after a reproduce from
 the newest vintage. Rows are matched on family, hypothesis, model and term; verdict flips come first, then
-estimates that moved by more than the tolerance, then rows only one side has.
+estimates that moved by more than the tolerance, then intervals or p-values that moved while the estimate did
+not (with ``intervals``), then rows only one side has (and, with ``keep_unchanged``, the rows that did not
+change, as ``unchanged``).
+``compare_frames`` does the same for two verdict tables in memory (``analysis.vintage_verdicts`` re-estimates
+each vintage and compares them with it).
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from .errors import DataFileError
 
 KEY = ["family", "hypothesis", "model", "term"]
 VALUES = ["estimate", "ci_low", "ci_high", "p_value", "n_obs", "verdict"]
-ORDER = {"verdict flipped": 0, "estimate moved": 1, "added": 2, "removed": 3}
+ORDER = {"verdict flipped": 0, "estimate moved": 1, "interval moved": 2, "added": 3, "removed": 4, "unchanged": 5}
+FLIPPED = "verdict flipped"
 
 
 @dataclass(frozen=True)
@@ -47,22 +52,45 @@ def read_verdicts(path: str | Path) -> pd.DataFrame:
     return df[KEY + VALUES]
 
 
-def compare(old: str | Path, new: str | Path, *, rtol: float = 1e-6) -> VerdictDiff:
-    """Every hypothesis row whose verdict flipped or whose estimate moved by more than ``rtol`` (relative)."""
-    a, b = read_verdicts(old), read_verdicts(new)
+def _moved(old: pd.Series, new: pd.Series, rtol: float) -> pd.Series:
+    """``|new - old| > rtol * |old|``; a value that appears or disappears (NaN on one side only) moved too."""
+    return ((new - old).abs() > rtol * old.abs()) | (old.isna() != new.isna())
+
+
+def compare_frames(a: pd.DataFrame, b: pd.DataFrame, *, rtol: float = 1e-6, intervals: bool = False,
+                   keep_unchanged: bool = False) -> pd.DataFrame:
+    """Two verdict tables (columns ``KEY`` + ``VALUES``) matched on ``KEY``: ``KEY``, ``change``, then
+    ``<value>_old`` and ``<value>_new`` for each of ``VALUES``; flips first (see the module docstring).
+    ``intervals`` also reports ``interval moved``; ``keep_unchanged`` keeps the other rows as ``unchanged``
+    (``compare`` uses neither: its changes are the ones ``analysis.output_diff`` maps)."""
+    a, b = a[KEY + VALUES], b[KEY + VALUES]
     m = a.merge(b, on=KEY, how="outer", suffixes=("_old", "_new"), indicator="side")
-    eo, en = m["estimate_old"], m["estimate_new"]
-    moved = (en - eo).abs() > rtol * eo.abs()
-    change = pd.Series("", index=m.index, dtype=object)
     both = m["side"] == "both"
-    change[both & moved] = "estimate moved"
-    change[both & (m["verdict_old"] != m["verdict_new"])] = "verdict flipped"
+    change = pd.Series("unchanged" if keep_unchanged else "", index=m.index, dtype=object)
+    interval = pd.Series(False, index=m.index)
+    for col in ("ci_low", "ci_high", "p_value"):
+        interval |= _moved(m[f"{col}_old"], m[f"{col}_new"], rtol)
+    if intervals:
+        change[both & interval] = "interval moved"
+    change[both & _moved(m["estimate_old"], m["estimate_new"], rtol)] = "estimate moved"
+    change[both & (m["verdict_old"] != m["verdict_new"])] = FLIPPED
     change[m["side"] == "left_only"] = "removed"
     change[m["side"] == "right_only"] = "added"
     m = m.assign(change=change)[change != ""]
     m = m.assign(_order=m["change"].map(ORDER)).sort_values(["_order", *KEY], kind="mergesort")
     cols = KEY + ["change"] + [f"{v}_{s}" for v in VALUES for s in ("old", "new")]
-    return VerdictDiff(str(old), str(new), rtol, m[cols].reset_index(drop=True))
+    return m[cols].reset_index(drop=True)
+
+
+def compare(old: str | Path, new: str | Path, *, rtol: float = 1e-6) -> VerdictDiff:
+    """Every hypothesis row whose verdict flipped or whose estimate moved by more than ``rtol`` (relative)."""
+    return VerdictDiff(str(old), str(new), rtol, compare_frames(read_verdicts(old), read_verdicts(new), rtol=rtol))
+
+
+def flip_count(table: pd.DataFrame) -> str:
+    """``"0 verdict flips"``, ``"1 verdict flip"``, ``"2 verdict flips"``."""
+    n = int((table["change"] == FLIPPED).sum())
+    return f"{n} verdict flip{'' if n == 1 else 's'}"
 
 
 def _fmt(x: object) -> str:
@@ -73,15 +101,19 @@ def _fmt(x: object) -> str:
 
 def markdown(d: VerdictDiff) -> str:
     """Flips first, as one Markdown table."""
-    flips = int((d.table["change"] == "verdict flipped").sum())
+    flips = int((d.table["change"] == FLIPPED).sum())
     out = [f"# Hypotheses: {d.old} -> {d.new}", "",
            f"{flips} verdict flip(s); estimates compared with relative tolerance {d.rtol:g}.", ""]
     if d.table.empty:
         return "\n".join(out + ["No estimate or verdict changed.", ""])
-    cols = list(d.table.columns)
-    out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    out += ["| " + " | ".join(_fmt(v) for v in r) + " |" for r in d.table.itertuples(index=False)]
-    return "\n".join(out + [""])
+    return "\n".join(out + markdown_table(d.table) + [""])
+
+
+def markdown_table(table: pd.DataFrame) -> list[str]:
+    """The lines of ``table`` as one Markdown table (numbers to 4 significant digits)."""
+    cols = list(table.columns)
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    return out + ["| " + " | ".join(_fmt(v) for v in r) + " |" for r in table.itertuples(index=False)]
 
 
 def write(d: VerdictDiff, folder: Path | None = None) -> tuple[Path, Path]:

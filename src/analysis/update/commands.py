@@ -1,8 +1,14 @@
-"""``analysis update msti|wdi|japan`` and ``analysis diff`` on the command line."""
+"""``analysis update msti|wdi|japan`` and ``analysis diff`` on the command line.
+
+``analysis diff OLD NEW`` compares two vintages (``SOURCE=VINTAGE``: the values per figure, ``vintage_diff``, and the
+registered hypotheses re-estimated from each, ``vintage_verdicts``), two verdict exports (``.csv``,
+``verdict_diff``) or two git revisions of the outputs (anything else, ``output_diff``).
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..errors import ParameterError
 
@@ -37,17 +43,40 @@ def _side(text: str) -> tuple[str, str]:
     return vintages.canonical(name), vintage
 
 
-def _cmd_diff(args: argparse.Namespace) -> int:
-    from .. import vintage_diff
+def _kind(text: str) -> str:
+    """What one side of ``analysis diff`` names: a verdict export, a vintage or a git revision of the outputs."""
+    return "csv" if text.endswith(".csv") else "vintage" if "=" in text else "revision"
 
-    if args.old.endswith(".csv") and args.new.endswith(".csv"):  # two verdict exports
-        from .. import verdict_diff
 
-        vd = verdict_diff.compare(args.old, args.new, rtol=args.tolerance)
-        print(verdict_diff.markdown(vd))
-        csv_path, md_path = verdict_diff.write(vd, args.output)
-        print(f"written: {csv_path} and {md_path}")
-        return 0
+def _diff_verdict_exports(args: argparse.Namespace) -> int:
+    from .. import verdict_diff
+
+    vd = verdict_diff.compare(args.old, args.new, rtol=args.tolerance)
+    print(verdict_diff.markdown(vd))
+    csv_path, md_path = verdict_diff.write(vd, args.output)
+    print(f"written: {csv_path} and {md_path}")
+    return 0
+
+
+def _diff_revisions(args: argparse.Namespace) -> int:
+    try:
+        from .. import output_diff
+    except ModuleNotFoundError as exc:
+        if exc.name != "analysis.output_diff":
+            raise
+        raise ParameterError("diff", f"{args.old} {args.new}", "comparing two git revisions of the outputs needs "
+                             "analysis.output_diff, which this checkout does not have yet; compare vintages "
+                             "(SOURCE=VINTAGE) or verdict exports (.csv) instead") from None
+    csv_path, md_path = output_diff.run(args.old, args.new, rtol=args.tolerance,
+                                        output=Path(args.output) if args.output else None)
+    print(Path(md_path).read_text(encoding="utf-8"))
+    print(f"written: {csv_path} and {md_path}")
+    return 0
+
+
+def _diff_vintages(args: argparse.Namespace) -> int:
+    from .. import vintage_diff, vintage_verdicts
+
     (src_old, old), (src_new, new) = _side(args.old), _side(args.new)
     if src_old != src_new:
         raise ParameterError("vintage", f"{args.old} {args.new}", "both sides must name the same source")
@@ -55,7 +84,39 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     print(vintage_diff.markdown(d))
     csv_path, md_path = vintage_diff.write(d, args.output)
     print(f"written: {csv_path} and {md_path}")
+    if args.no_verdicts:
+        return 0
+    if src_old not in vintage_verdicts.hypothesis_sources():
+        print(f"no registered hypothesis reads {src_old}")
+        return 0
+    vv = vintage_verdicts.compare(src_old, old, new, rtol=args.tolerance, bootstrap_reps=args.bootstrap_reps)
+    print(vintage_verdicts.markdown(vv))
+    csv_path, md_path = vintage_verdicts.write(vv, args.output)
+    secs = ", ".join(f"{k} {v:.1f} s" for k, v in vv.seconds.items())
+    print(f"written: {csv_path} and {md_path} (re-estimation: {secs})")
     return 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    kinds = {_kind(args.old), _kind(args.new)}
+    if len(kinds) > 1:
+        raise ParameterError("diff", f"{args.old} {args.new}", "both sides must be of one kind: SOURCE=VINTAGE "
+                             "(vintages), .csv files (verdict exports) or git revisions of the outputs")
+    kind = kinds.pop()
+    if kind != "vintage" and (args.no_verdicts or args.bootstrap_reps is not None):
+        raise ParameterError("--no-verdicts/--bootstrap-reps", f"{args.old} {args.new}",
+                             "only for a diff of two vintages (SOURCE=VINTAGE)")
+    return {"csv": _diff_verdict_exports, "revision": _diff_revisions, "vintage": _diff_vintages}[kind](args)
+
+
+def _reps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--bootstrap-reps expects a whole number, got {text!r}") from None
+    if value < 99:
+        raise argparse.ArgumentTypeError("--bootstrap-reps must be >= 99")
+    return value
 
 
 def _tolerance(text: str) -> float:
@@ -76,9 +137,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--base-url", help="replace the API's base URL of publishers.toml (a mirror, or a test server)")
     s.add_argument("--timeout", type=float, default=60.0, help="seconds without an answer before giving up")
     s.set_defaults(func=_cmd_update)
-    s = sub.add_parser("diff", help="what a new vintage changed, per figure (Markdown and CSV in output/diff/)")
-    s.add_argument("old", help="SOURCE=VINTAGE, e.g. msti=2025-03, or an older verdicts.csv of the summary notebook")
-    s.add_argument("new", help="SOURCE=VINTAGE, e.g. msti=2026-12-01, or a newer verdicts.csv")
+    s = sub.add_parser("diff", help="what a new vintage changed, per figure and per registered hypothesis "
+                                    "(Markdown and CSV in output/diff/)")
+    s.add_argument("old", help="SOURCE=VINTAGE, e.g. msti=2025-03, an older verdicts.csv of the summary notebook, "
+                               "or a git revision of the outputs")
+    s.add_argument("new", help="SOURCE=VINTAGE, e.g. msti=2026-12-01, a newer verdicts.csv, or a git revision")
+    s.add_argument("--no-verdicts", action="store_true",
+                   help="vintages: skip re-estimating the registered hypotheses from each vintage")
+    s.add_argument("--bootstrap-reps", type=_reps, default=None,
+                   help="vintages: wild-cluster bootstrap draws of the re-estimation (default: the summary "
+                        "notebook's bootstrap_reps)")
     s.add_argument("--tolerance", type=_tolerance, default=1e-6,
                    help="relative change a value must exceed to count as moved (default 1e-6)")
     s.add_argument("--output", help="folder for the CSV and Markdown (default output/diff)")
