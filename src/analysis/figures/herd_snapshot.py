@@ -163,15 +163,17 @@ def snapshot_plot(frame: pd.DataFrame, year: int, lang: str = "ja", price_basis:
             if fb == "fallback":
                 b.set_alpha(0.55)
         vmax = float(np.nanmax(vals)) if vals.notna().any() else 1.0
+        ends = vals  # where each value label starts: after the bar, or after the other vintage's diamond
         if compare is not None:
             old = frame[msti_compare.column(col, compare)] * scale
             msti_compare.ghost_markers(ax, old, ypos)
             vmax = max(vmax, float(np.nanmax(old))) if old.notna().any() else vmax
-        for y, v, yr, fl in zip(ypos, vals, frame[f"{col}_year"], frame[f"{col}_flags"]):
+            ends = pd.concat([vals, old], axis=1).max(axis=1) + vmax * 0.02
+        for y, v, x, yr, fl in zip(ypos, vals, ends, frame[f"{col}_year"], frame[f"{col}_flags"]):
             if pd.isna(v):
                 ax.text(vmax * 0.01, y, no_data, va="center", ha="left", fontsize=12, color="#666666")
             else:
-                ax.text(v + vmax * 0.01, y, _bar_label(v, yr, fl, year, fmt), va="center", ha="left", fontsize=12)
+                ax.text(x + vmax * 0.01, y, _bar_label(v, yr, fl, year, fmt), va="center", ha="left", fontsize=12)
         ax.set_xlim(0, vmax * 1.32)
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="x", labelsize=12)
