@@ -64,8 +64,9 @@ def _listed_files(raw: Path) -> list[str]:
     )
 
 
-def verify(raw: Path | None = None, sources: list[str] | None = None) -> VerifyReport:
-    """Check every raw file (or those of ``sources``) against the manifest.
+def verify(raw: Path | None = None, sources: list[str] | None = None, *, sha256=io.sha256_file) -> VerifyReport:
+    """Check every raw file (or those of ``sources``) against the manifest (``sha256(path)`` hashes a file; the
+    runner passes one that remembers unchanged files by their stat, ``execution.filehash``).
 
     Raises ``ChecksumError`` naming the file with expected and actual hashes, ``DataFileError`` for a missing
     file or for a file the manifest does not list: anywhere in ``data/raw``, or, with ``sources``, in those
@@ -88,7 +89,7 @@ def verify(raw: Path | None = None, sources: list[str] | None = None) -> VerifyR
         if not path.exists():
             raise DataFileError(path, "listed in the manifest but missing")
         size = path.stat().st_size
-        actual = io.sha256_file(path)
+        actual = sha256(path)
         if actual != entry["sha256"]:
             raise ChecksumError(path, entry["sha256"], actual)
         if size != entry["bytes"]:

@@ -25,7 +25,7 @@ from typing import Any
 
 from .. import inputs, io, paths, vintage_params, vintages
 from ..errors import DataFileError
-from . import codegraph, layout, versions
+from . import codegraph, filehash, layout, versions
 from .specs import Notebook
 
 CACHE_EPOCH = 2  # bump when the key recipe changes, or to re-run everything once
@@ -37,7 +37,7 @@ def sha(obj: Any) -> str:
 
 
 def _file_sha(path: Path) -> str:
-    return io.sha256_file(path) if path.is_file() else "missing"
+    return filehash.sha256(path) if path.is_file() else "missing"
 
 
 def build_outputs(processed: Path | None = None) -> dict[str, str]:
@@ -169,7 +169,7 @@ def folder_files(folder: Path) -> dict[str, str]:
     """sha256 of every visible file in an output folder."""
     if not folder.is_dir():
         return {}
-    return {p.relative_to(folder).as_posix(): io.sha256_file(p)
+    return {p.relative_to(folder).as_posix(): filehash.sha256(p)
             for p in sorted(folder.rglob("*")) if p.is_file() and not layout.is_temporary(p)}
 
 

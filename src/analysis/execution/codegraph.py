@@ -166,9 +166,11 @@ def companions(module_path: Path) -> list[Path]:
 
 def file_hashes(modules: dict[str, Path]) -> dict[str, str]:
     """sha256 of each module's file content, and of each companion data file (``module:file.toml``)."""
+    from .filehash import sha256  # remembered by stat: a cached command reads no unchanged module
+
     out = {}
     for name, path in modules.items():
-        out[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        out[name] = sha256(path)
         for data in companions(path):
-            out[f"{name}:{data.name}"] = hashlib.sha256(data.read_bytes()).hexdigest()
+            out[f"{name}:{data.name}"] = sha256(data)
     return out

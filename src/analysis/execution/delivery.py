@@ -89,7 +89,7 @@ def pack(job: Job, ctx: Context, *, embed: bool) -> tuple[Task, dict[str, bytes]
     code = installed_files(job)
     task = Task(job.name, job.out_name, _notebook_text(job.input_path), dict(job.parameters), job.kernel, ins,
                 files, "output_dir" in job.parameters, job.worker_folder, dict(job.declared), dict(job.env), code,
-                job.timeout, job.prewarm)
+                job.timeout, job.prewarm, job.shared_cache)
     blobs = {i.sha256: Path(i.source).read_bytes() for i in ins} if embed else {}
     return task, blobs
 

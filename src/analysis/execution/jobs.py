@@ -47,6 +47,9 @@ class Job:
     overrides: dict = field(default_factory=dict)  # what the user chose (no derived output_dir)
     worker_folder: str = ""  # the output folder relative to the kernel's output root
     file_params: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()  # notebooks this job starts after when they run too (scheduling only)
+    expected_seconds: float = 0.0  # the declared duration, used to order the queue until one is recorded
+    shared_cache: str = ""  # the client's folder of caches that jobs share (set by the scheduler)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class Task:
     code: dict  # package file (modules, package data) -> sha256 in the client's key; a worker that differs refuses
     timeout: int = 1800
     prewarm: bool = False
+    shared_cache: str = ""  # the client's output/.cache, whose layout.SHARED_CACHES the kernel uses (same machine)
 
 
 @dataclass(frozen=True)
@@ -144,4 +148,5 @@ def make_job(nb: Notebook, overrides: dict[str, Any], ctx: Context, *, output_pa
     return Job(nb.name, out_name, str(nb.path), str(output_path or executed), str(failed), params,
                str(nb.path.parent), ctx.kernel, key, str(folder), declared_inputs(nb, params), env,
                record_parameters=bool(overrides) and output_path is None, overrides=dict(overrides),
-               worker_folder=worker_folder, file_params=tuple(nb.spec.file_params))
+               worker_folder=worker_folder, file_params=tuple(nb.spec.file_params), after=nb.spec.after,
+               expected_seconds=nb.spec.expected_seconds)

@@ -13,6 +13,10 @@ OUTPUT_KINDS = {"figure": "figures", "hypothesis": "tables"}
 SPEC_FILE = "notebooks.toml"
 # marks temporary files that readers (the site, the cache) must never take for results
 RUNNING_SUFFIX = ".running.ipynb"
+# Content-addressed caches that notebooks keep in output/.cache/<name> (multiverse.memo: the estimate h5 and h6
+# share). A job on the client's machine links its own output/.cache/<name> to the client's, so what one job of a
+# run estimated the next reads; each entry's key holds everything that determines it, so sharing is safe.
+SHARED_CACHES = ("multiverse",)
 
 
 def spec_path() -> Path:

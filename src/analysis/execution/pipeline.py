@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 
 from .. import io, paths
 from ..errors import SangakuError
-from . import cache, delivery, layout, worker
+from . import cache, delivery, filehash, layout, worker
 from .cache import Context
 from .jobs import Job, make_job, run_name
 from .params import run_hook, validate
@@ -81,11 +81,12 @@ def prepare_data(*, force: bool = False, progress: Progress = say) -> bool:
     from .. import build, manifest
 
     t0 = time.perf_counter()
-    rep = manifest.verify()
+    rep = manifest.verify(sha256=filehash.sha256)
     progress(f"[data] verified {rep.checked} raw files ({rep.bytes / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s")
     io.remove_stale_temporaries(paths.processed_dir(), older_than=STALE_DATA_TEMP_SECONDS)
     key = cache.data_key()
     why = "forced" if force else cache.data_status(key)
+    filehash.save()
     if why is None:
         progress("[data] processed data are current (same raw files and build code); not rebuilt")
         return False

@@ -14,10 +14,12 @@ from __future__ import annotations
 import concurrent.futures as cf
 import dataclasses
 import os
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
-from . import cache, codegraph, delivery, executors, worker
+from . import cache, codegraph, delivery, executors, filehash, layout, worker
 from .jobs import Job, Result
 
 Progress = Callable[[str], None]
@@ -72,6 +74,31 @@ def _stop_pool(executor: cf.ProcessPoolExecutor) -> None:
         manager.join(timeout=5)
 
 
+def priorities(jobs: list[Job]) -> dict[str, float]:
+    """Each job's critical path in seconds: its own duration (the last recorded one, else its declared
+    ``expected_seconds``) plus the longest path of the jobs that start after it (``after``)."""
+    cost = {j.out_name: cache.last_seconds(j.out_name) or j.expected_seconds for j in jobs}
+    followers: dict[str, list[Job]] = {}
+    for j in jobs:
+        for dep in j.after:
+            followers.setdefault(dep, []).append(j)
+    memo: dict[str, float] = {}
+
+    def path(j: Job, seen: frozenset = frozenset()) -> float:
+        if j.out_name not in memo:
+            nxt = [path(f, seen | {j.out_name}) for f in followers.get(j.name, []) if f.out_name not in seen]
+            memo[j.out_name] = cost[j.out_name] + max(nxt, default=0.0)
+        return memo[j.out_name]
+
+    return {j.out_name: path(j) for j in jobs}
+
+
+def _clear_shared_caches() -> None:
+    """``--force`` ignores every cache, the notebooks' shared ones (``layout.SHARED_CACHES``) too."""
+    for name in layout.SHARED_CACHES:
+        shutil.rmtree(layout.cache_dir() / name, ignore_errors=True)
+
+
 def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | None = None,
              max_workers: int | None = None, progress: Progress = say,
              before_start: Callable[[list[Job]], None] | None = None) -> Summary:
@@ -80,6 +107,10 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
     ``before_start(jobs_to_run)`` is called before any of them is submitted (reproduce validates there).
     Without an executor a process pool with ``max_workers`` (default: cores) is created and shut down here; a
     given executor is used as is and left open for the caller.
+
+    Order: the longest critical path first (:func:`priorities`); a job whose spec says ``after = [X]`` is
+    submitted once every job of X in this run has finished (ok or not). The runner's own pool is fed one job
+    more than it has workers, so the order holds at every dispatch; other executors get every ready job at once.
     """
     summary = Summary()
     todo: list[tuple[Job, str]] = []
@@ -89,15 +120,18 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
             summary.skipped.append(job.out_name)
         else:
             todo.append((job, why))
-    codegraph.save_scans()  # the keys are computed: keep their import scans for the next command
+    codegraph.save_scans()  # the keys are computed: keep their import scans and file hashes for the next command
+    filehash.save()
     if before_start is not None:
         before_start([job for job, _ in todo])
     if summary.skipped:
         progress(f"cached, not re-run ({len(summary.skipped)}): {', '.join(summary.skipped)}")
     if not todo:
         return summary
-    # Longest first (by the last recorded duration) so the slowest notebook does not start last.
-    todo.sort(key=lambda jw: (-cache.last_seconds(jw[0].out_name), jw[0].out_name))
+    if force:
+        _clear_shared_caches()
+    rank = priorities([job for job, _ in todo])
+    todo.sort(key=lambda jw: (-rank[jw[0].out_name], jw[0].out_name))
     n = len(todo)
     own = executor is None
     if own:
@@ -108,38 +142,54 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
         workers = 0
         progress(f"running {n} notebook(s) on {type(executor).__name__}")
     embed = not executors.shares_files(executor)
+    shared = "" if embed else str(layout.cache_dir())
+    if shared:
+        Path(shared).mkdir(parents=True, exist_ok=True)
     ctx = cache.Context.current()
+    waiting = list(todo)  # not yet submitted, in priority order
+    unfinished: dict[str, int] = {}  # notebook name -> its jobs of this run not finished
+    for job, _ in todo:
+        unfinished[job.name] = unfinished.get(job.name, 0) + 1
+    limit = workers + 1 if own else n
     futures: dict[cf.Future, Job] = {}
-    try:
-        for i, (job, why) in enumerate(todo):
+    submitted = done = 0
+
+    def submit_ready() -> None:
+        nonlocal submitted
+        ready = [jw for jw in waiting if not any(unfinished.get(d) for d in jw[0].after if d != jw[0].name)]
+        if not ready and not futures and waiting:
+            ready = waiting[:1]  # cannot happen with checked specs (no cycles); never wait forever
+        for jw in ready:
+            if len(futures) >= limit:
+                break
+            job, why = jw
+            waiting.remove(jw)
             # Only the runner's own pool starts kernels ahead; the last job of each worker needs none.
-            task, blobs = delivery.pack(dataclasses.replace(job, prewarm=own and i < n - workers), ctx, embed=embed)
-            futures[executor.submit(worker.execute_job, task, blobs)] = job
+            job = dataclasses.replace(job, prewarm=own and submitted < n - workers, shared_cache=shared)
+            task, blobs = delivery.pack(job, ctx, embed=embed)
+            try:
+                fut = executor.submit(worker.execute_job, task, blobs)
+            except Exception as exc:  # e.g. a broken pool takes no more jobs: reported as this job's failure
+                fut = cf.Future()
+                fut.set_exception(exc)
+            futures[fut] = job
+            submitted += 1
             progress(f"  queued {job.out_name} ({why})")
-        for i, fut in enumerate(cf.as_completed(futures), 1):
-            job = futures.pop(fut)
-            try:
-                res = fut.result()
-            except Exception as exc:  # the worker itself died (e.g. killed): still report this notebook
-                res = Result(job.out_name, False, 0.0, f"{job.out_name}: worker failed: {type(exc).__name__}: {exc}")
-            try:
-                res = delivery.deliver(job, res)
-            except OSError as exc:
-                res = Result(job.out_name, False, res.seconds, f"{job.out_name}: cannot write its results: {exc}")
-            if res.ok:
-                cache.record(job.out_name, job.name, job.key, job.folder, res.seconds)  # after the files
-                summary.ran.append(res)
-                progress(f"[{i}/{n}] {res.name} done {res.seconds:.1f} s")
-            else:
-                cache.forget(job.out_name)
-                summary.failed.append(res)
-                progress(f"[{i}/{n}] {res.name} FAILED after {res.seconds:.1f} s: {res.message}")
-                if res.failed_path:
-                    progress(f"        executed copy kept for inspection: {res.failed_path}")
+
+    try:
+        submit_ready()
+        while futures:
+            finished, _ = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
+            for fut in finished:
+                job = futures.pop(fut)
+                done += 1
+                _collect(job, fut, summary, progress, f"[{done}/{n}]")
+                unfinished[job.name] -= 1
+            submit_ready()
     except KeyboardInterrupt:
-        summary.not_finished = sorted(job.out_name for job in futures.values())
-        for job in futures.values():
-            cache.forget(job.out_name)  # an interrupted notebook is never taken for current
+        summary.not_finished = sorted([job.out_name for job in futures.values()] + [j.out_name for j, _ in waiting])
+        for name in summary.not_finished:
+            cache.forget(name)  # an interrupted notebook is never taken for current
         if own:
             _stop_pool(executor)  # type: ignore[arg-type]
             own = False
@@ -154,3 +204,25 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
     summary.ran.sort(key=lambda r: r.name)
     summary.failed.sort(key=lambda r: r.name)
     return summary
+
+
+def _collect(job: Job, fut: cf.Future, summary: Summary, progress: Progress, count: str) -> None:
+    """Write one finished job's results, then record it in the cache (or forget it when it failed)."""
+    try:
+        res = fut.result()
+    except Exception as exc:  # the worker itself died (e.g. killed): still report this notebook
+        res = Result(job.out_name, False, 0.0, f"{job.out_name}: worker failed: {type(exc).__name__}: {exc}")
+    try:
+        res = delivery.deliver(job, res)
+    except OSError as exc:
+        res = Result(job.out_name, False, res.seconds, f"{job.out_name}: cannot write its results: {exc}")
+    if res.ok:
+        cache.record(job.out_name, job.name, job.key, job.folder, res.seconds)  # after the files
+        summary.ran.append(res)
+        progress(f"{count} {res.name} done {res.seconds:.1f} s")
+    else:
+        cache.forget(job.out_name)
+        summary.failed.append(res)
+        progress(f"{count} {res.name} FAILED after {res.seconds:.1f} s: {res.message}")
+        if res.failed_path:
+            progress(f"        executed copy kept for inspection: {res.failed_path}")

@@ -20,7 +20,11 @@ from ..errors import DataFileError, ParameterError
 from . import layout
 
 SPEC_LIST_KEYS = ("processed", "raw", "package", "file_params", "vintage_params")
-SPEC_KEYS = {"kind", "outputs", *SPEC_LIST_KEYS}
+# Scheduling only (not in the cache key): ``after`` names notebooks this one starts after when both run (h5 after
+# h6: the second reads their shared multiverse instead of waiting on its lock); ``expected_seconds`` orders the
+# queue until the runner has recorded a duration.
+SCHEDULE_KEYS = ("after", "expected_seconds")
+SPEC_KEYS = {"kind", "outputs", *SPEC_LIST_KEYS, *SCHEDULE_KEYS}
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class Spec:
     package: tuple[str, ...] = ()
     file_params: tuple[str, ...] = ()
     vintage_params: tuple[str, ...] = ()  # "compare_vintage:oecd_msti/msti_raw.csv.gz" (analysis.vintage_params)
+    after: tuple[str, ...] = ()
+    expected_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         # vintage_params only when declared, so that the keys of the other notebooks stay as they were
@@ -71,8 +77,42 @@ def load_specs(path: Path | None = None) -> dict[str, Spec]:
             if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
                 raise DataFileError(path, f"[{name}] {key} must be a list of non-empty strings", column=key)
             lists[key] = tuple(value)
-        specs[name] = Spec(name, entry["kind"], entry["outputs"], **lists)
+        specs[name] = Spec(name, entry["kind"], entry["outputs"], **lists, **_schedule(path, name, entry))
+    _check_after(path, specs)
     return specs
+
+
+def _schedule(path: Path, name: str, entry: dict) -> dict[str, Any]:
+    after = entry.get("after", [])
+    if not isinstance(after, list) or not all(isinstance(v, str) and v for v in after):
+        raise DataFileError(path, f"[{name}] after must be a list of notebook names", column="after")
+    seconds = entry.get("expected_seconds", 0.0)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        raise DataFileError(path, f"[{name}] expected_seconds must be a number >= 0", column="expected_seconds")
+    return {"after": tuple(after), "expected_seconds": float(seconds)}
+
+
+def _check_after(path: Path, specs: dict[str, Spec]) -> None:
+    """Every ``after`` names a declared notebook, and no chain of them comes back to where it started."""
+    for name, spec in specs.items():
+        unknown = sorted(set(spec.after) - set(specs))
+        if unknown:
+            raise DataFileError(path, f"[{name}] after names undeclared notebooks {unknown}", column="after")
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(name: str, trail: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = trail[trail.index(name):] + [name]
+            raise DataFileError(path, f"[{name}] after forms a cycle: {' -> '.join(cycle)}", column="after")
+        state[name] = 1
+        for dep in specs[name].after:
+            visit(dep, trail + [name])
+        state[name] = 2
+
+    for name in specs:
+        visit(name, [])
 
 
 @dataclass(frozen=True)

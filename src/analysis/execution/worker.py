@@ -39,6 +39,7 @@ from typing import Any
 from .. import inputs
 from . import codegraph
 from .executed import failing_line, normalise
+from .layout import SHARED_CACHES
 from .jobs import Result, Task
 
 _WARM: dict[tuple, Any] = {}  # kernels started ahead, per worker: startup overlaps the previous notebook
@@ -108,6 +109,19 @@ def _materialise(task: Task, ws: Path, blobs: dict[str, bytes]) -> None:
             raise RuntimeError(f"input {item.dest} (sha256 {item.sha256[:12]}) is neither in the task nor at "
                                f"{item.source} on this worker; an executor without the client's files needs "
                                "the inputs shipped with the task")
+
+
+def _link_shared_caches(task: Task, ws: Path) -> None:
+    """Point the kernel's ``output/.cache/<name>`` at the client's (``layout.SHARED_CACHES``), when the task
+    names a client cache folder this worker can reach; else the kernel keeps a cache of its own."""
+    if not task.shared_cache or not Path(task.shared_cache).is_dir():
+        return
+    for name in SHARED_CACHES:
+        target = Path(task.shared_cache) / name
+        target.mkdir(exist_ok=True)
+        link = ws / "output" / ".cache" / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, link)
 
 
 def _check_installed(task: Task) -> None:
@@ -325,6 +339,7 @@ def execute_job(task: Task, blobs: dict[str, bytes] | None = None) -> Result:
     try:
         _check_installed(task)
         _materialise(task, ws, blobs or {})
+        _link_shared_caches(task, ws)
         (ws / ".declared.json").write_text(json.dumps(task.declared, sort_keys=True, ensure_ascii=False))
         src.write_text(task.notebook, encoding="utf-8")
         phases["inputs"] = time.perf_counter() - t0
