@@ -411,3 +411,21 @@ def test_committing_uses_the_runner_and_is_byte_identical(project):
     nbfixtures.write_spec(project, "hyp_toy", {"kind": "hypothesis", "outputs": "tables/hyp_toy"})
     assert nbtools.main(["commit", str(nb_path)]) == 2
     assert nb_path.read_bytes() == first  # a failed commit leaves the notebook as it was
+
+
+def test_run_with_vintage_pins_it_and_builds_the_data_first(project, monkeypatch, capsys):
+    """``analysis run NB --vintage SOURCE=VINTAGE``, as reproduce: an unknown vintage is refused before anything
+    runs; a committed one is pinned (workers and kernels inherit it) and the data are prepared before the run."""
+    from analysis import vintages
+
+    monkeypatch.setenv(vintages.ENV_PINS, "")  # restored after the test (pin_for_run sets it)
+    monkeypatch.setattr(worker, "execute_job", lambda *a: (_ for _ in ()).throw(AssertionError("ran")))
+    assert cli.main(["run", "fig_toy", "--vintage", "toy_source=1999-01"]) == 2
+    assert "no such committed vintage" in capsys.readouterr().err
+    seen = []
+    monkeypatch.setattr(vintages, "available", lambda raw, source: ["2026-01"])
+    monkeypatch.setattr(pipeline, "prepare_data", lambda **k: seen.append(vintages.os.environ[vintages.ENV_PINS]))
+    monkeypatch.setattr(pipeline, "execute", lambda jobs, **k: seen.append([j.name for j in jobs]) or
+                        schedule.Summary())
+    assert cli.main(["run", "fig_toy", "--vintage", "toy_source=2026-01"]) == 0
+    assert seen == ["toy_source=2026-01", ["fig_toy"]]

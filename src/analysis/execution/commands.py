@@ -46,6 +46,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from_cli = {name: value for name, value in (args.param or [])}
     _sigterm_as_interrupt()
     try:
+        if args.vintage:  # as reproduce: the processed data are built from the pinned vintages first
+            from .. import vintages
+
+            vintages.pin_for_run(args.vintage)
+            with pipeline.output_lock():
+                pipeline.prepare_data()
         jobs = pipeline.plan(args.notebooks, [from_files, from_cli], cli_text=True)
         with executors.open_executor(args.dask, args.jobs) as ex:
             summary = pipeline.execute(jobs, force=args.force, executor=ex, max_workers=args.jobs)
@@ -110,6 +116,11 @@ def _jobs_arg(text: str) -> int:
     return n
 
 
+def _add_vintage(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--vintage", action="append", metavar="SOURCE=VINTAGE",
+                   help="build from an older vintage, e.g. msti=2025-03 (default: newest committed; data/vintages.toml)")
+
+
 def _add_dask(s: argparse.ArgumentParser) -> None:
     s.add_argument("--dask", metavar="local|tcp://HOST:PORT", default=None,
                    help="run on Dask: 'local' starts a LocalCluster on 127.0.0.1 (--jobs workers), an address uses "
@@ -125,6 +136,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--params", action="append", metavar="FILE", help="YAML or JSON file of parameters")
     s.add_argument("--force", action="store_true", help="execute even if the cached result is current")
     s.add_argument("--jobs", type=_jobs_arg, default=None, help="parallel notebooks (default: cores)")
+    _add_vintage(s)
     _add_dask(s)
     s.set_defaults(func=_cmd_run)
     s = sub.add_parser("sweep", help="run a notebook for every combination of parameter values (cached) and "
@@ -143,8 +155,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help=f"parallel notebooks (default: cores = {schedule.default_jobs()})")
     s.add_argument("--no-data", action="store_true", help="skip verifying raw data and building processed data")
     s.add_argument("--no-site", action="store_true", help="skip rendering output/site")
-    s.add_argument("--vintage", action="append", metavar="SOURCE=VINTAGE",
-                   help="build from an older vintage, e.g. msti=2025-03 (default: newest committed; data/vintages.toml)")
+    _add_vintage(s)
     _add_dask(s)
     s.set_defaults(func=_cmd_reproduce)
     s = sub.add_parser("site", help="render output/site from the executed notebooks and their outputs")
