@@ -91,8 +91,11 @@ case "$cmd" in
     setup_browser
     setup_env
     "$PY" -m analysis.cli data
+    # Whole files per worker (a notebook's cells share one kernel), handed out in the order tests/conftest.py
+    # gives them (longest first, tests/durations.toml; the read audit after the notebooks whose runs it reads).
     # shellcheck disable=SC2046  # the default targets are two words on purpose
-    "$PY" -m pytest -n 2 --dist loadfile $(test_targets "$@") --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg "$@"
+    "$PY" -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(test_targets "$@") --nbval \
+      --nbval-sanitize-with tests/nbval_sanitize.cfg "$@"
     ;;
   lab)
     setup_env

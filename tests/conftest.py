@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 from pathlib import Path
@@ -88,3 +89,38 @@ def project(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("SANGAKU_ROOT", str(root))
     monkeypatch.delenv("SANGAKU_OUTPUT", raising=False)
     return root
+
+
+
+# ------------------------------------------------------------------------------------------ order of the work
+DURATIONS = Path(__file__).resolve().parent / "durations.toml"
+AFTER_NOTEBOOKS = "after_notebooks"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import nbval_audit  # tests/ is on sys.path (pytest's rootdir-less conftest import)
+
+    config.addinivalue_line("markers", f"{AFTER_NOTEBOOKS}: the file reads what this session's nbval runs of the "
+                                       "notebooks recorded, so it is handed out after every notebook")
+    nbval_audit.register(config)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest files first (tests/durations.toml; a file's own items keep their order) and the files marked
+    ``after_notebooks`` last. ``./run.sh test`` runs xdist with ``--dist loadfile --no-loadscope-reorder``, which
+    hands whole files to the workers in this order: no long file starts at the end, and the read audit starts
+    when every notebook is done or running on the other worker."""
+    import tomllib
+
+    table = tomllib.loads(DURATIONS.read_text(encoding="utf-8"))
+    seconds, default = table["seconds"], table["DEFAULT"]
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def key(entry: tuple[str, list[pytest.Item]]) -> tuple[bool, float]:
+        path, its = entry
+        return any(it.get_closest_marker(AFTER_NOTEBOOKS) for it in its), -seconds.get(path, default)
+
+    items[:] = [it for _, its in sorted(files.items(), key=key) for it in its]

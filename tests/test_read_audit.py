@@ -1,5 +1,9 @@
-"""Every real notebook, executed by the runner, opens exactly the inputs its spec declares and imports no
-``analysis`` module outside the code its key covers."""
+"""Every real notebook, executed with its declared inputs enforced, opens exactly the inputs its spec declares and
+imports no ``analysis`` module outside the code its key covers.
+
+The executions audited are nbval's in the same session (``./run.sh test``: each kernel gets the runner's declared
+spec and a read log, see tests/nbval_audit.py), so no notebook runs twice; a notebook nbval does not run completely
+in this session, or whose nbval run failed, is executed here through the runner as before."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import nbval_audit
 from analysis import paths
 from analysis.execution import cache, pipeline, specs
 
@@ -19,14 +24,17 @@ ROOT = Path(__file__).resolve().parents[1]
 AUDIT_MODULES = {"analysis.inputs", "analysis.paths", "analysis.errors", "analysis.execution",
                  "analysis.execution.template"}
 
+pytestmark = pytest.mark.after_notebooks  # handed out after the notebooks whose nbval runs it reads
 
-@pytest.fixture(scope="module")
-def audit(tmp_path_factory) -> tuple[dict, dict]:
+
+def _run_through_the_runner(base: Path, names: set[str]) -> list[dict]:
+    """Execute the notebooks ``names`` through the runner (defaults, no English runs) in a scratch project with a
+    read log; return the log's records."""
     mp = pytest.MonkeyPatch()
-    base = tmp_path_factory.mktemp("audit")
     root = base / "proj"
     shutil.copytree(ROOT / "notebooks", root / "notebooks",
-                    ignore=lambda d, names: [n for n in names if not n.endswith((".ipynb", ".toml"))])
+                    ignore=lambda d, ns: [n for n in ns if not (n.endswith(".toml") or
+                                                                (n.endswith(".ipynb") and n[:-6] in names))])
     shutil.copy(ROOT / "requirements.lock", root / "requirements.lock")
     (root / "data").mkdir()
     (root / "data" / "raw").symlink_to(paths.raw_dir())
@@ -38,16 +46,25 @@ def audit(tmp_path_factory) -> tuple[dict, dict]:
     try:
         summary = pipeline.reproduce(data=False, site=False, languages=False, jobs=2, progress=lambda m: None)
         assert summary.ok, [r.message for r in summary.failed]
-        reads: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-        for line in log.read_text(encoding="utf-8").splitlines():
-            rec = json.loads(line)
-            if not rec["notebook"]:  # read by a validate hook in the runner's own process: not a kernel
-                continue
-            reads[rec["notebook"]][rec["kind"]].add(rec["name"])
-        specs_ = specs.load_specs()
-        notebooks = {n: specs.load_notebook(p, specs_) for n, p in specs.discover().items()}
     finally:
         mp.undo()
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def audit(request, tmp_path_factory) -> tuple[dict, dict]:
+    specs_ = specs.load_specs()
+    notebooks = {n: specs.load_notebook(p, specs_) for n, p in specs.discover().items()}
+    runs = nbval_audit.recorded_runs(request.config, set(notebooks))
+    records = [rec for name in sorted(runs) for rec in runs[name]]
+    rest = set(notebooks) - set(runs)
+    if rest:
+        records += _run_through_the_runner(tmp_path_factory.mktemp("audit"), rest)
+    reads: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for rec in records:
+        if not rec["notebook"]:  # read by a validate hook in the runner's own process: not a kernel
+            continue
+        reads[rec["notebook"]][rec["kind"]].add(rec["name"])
     return reads, notebooks
 
 

@@ -1,0 +1,140 @@
+"""nbval's runs of the committed notebooks, recorded for the read audit (tests/test_read_audit.py).
+
+``./run.sh test`` re-executes every notebook under nbval, and the read audit needs every notebook executed with
+its declared inputs enforced and a read log. One execution serves both: before nbval starts a committed notebook's
+kernel, the plugin points ``$SANGAKU_DECLARED`` at the spec the runner's kernels get (built by the runner's own
+``analysis.execution.jobs.declared_inputs``, so an undeclared read fails the cell as it would in a reproduce),
+with a read log of that notebook in the run's shared temporary folder. When the notebook's last cell has been torn
+down (its kernel stopped), ``<notebook>.done`` records whether every cell passed. The audit reads the logs of the
+notebooks nbval ran completely in this session, waiting for those still running on another xdist worker; it
+executes the others through the runner itself (a session without nbval, a notebook that failed under nbval).
+
+The plugin is registered by tests/conftest.py (a conftest's hooks would only see items under tests/).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+PLUGIN_NAME = "sangaku-nbval-audit"
+
+
+def run_shared_dir(config: pytest.Config) -> Path:
+    """A folder shared by every process of this test run: pytest-N/ (the parent of each xdist worker's folder)."""
+    base = config._tmp_path_factory.getbasetemp()  # noqa: SLF001 - the attribute pytest keeps for plugins
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def reads_dir(config: pytest.Config) -> Path:
+    """Where nbval's kernels write ``<notebook>.jsonl`` (their read log) and ``<notebook>.done``."""
+    folder = run_shared_dir(config) / "nbval_reads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def committed_notebook(item: pytest.Item) -> str | None:
+    """The name of the committed notebook (notebooks/NAME.ipynb) whose cell ``item`` is under nbval, else None."""
+    parent = item.parent
+    if not hasattr(parent, "kernel") or not hasattr(item, "cell_num"):
+        return None
+    path = Path(str(parent.fspath)).resolve()
+    return path.stem if path.suffix == ".ipynb" and path.parent == NOTEBOOKS else None
+
+
+class NbvalAudit:
+    """The hooks (global, unlike a conftest's): declared inputs and a read log for each committed notebook."""
+
+    def __init__(self) -> None:
+        self.complete: set[str] = set()  # notebooks whose every code cell nbval executes in this session
+        self.failed: set[str] = set()  # notebooks with a failed cell (in this process)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        cells: dict[str, set[int]] = {}
+        parents = {}
+        for item in session.items:
+            name = committed_notebook(item)
+            if name is not None:
+                cells.setdefault(name, set()).add(item.cell_num)
+                parents[name] = item.parent
+        for name, nums in cells.items():
+            if nums == set(range(sum(c.cell_type == "code" for c in parents[name].nb.cells))):
+                self.complete.add(name)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item):
+        name = committed_notebook(item)
+        if name is None or item.parent.kernel is not None:  # not nbval's, or its kernel already runs
+            yield
+            return
+        from analysis import inputs
+        from analysis.execution import jobs, specs
+
+        folder = reads_dir(item.config)
+        for stale in (folder / f"{name}.jsonl", folder / f"{name}.done"):
+            stale.unlink(missing_ok=True)
+        nb = specs.load_notebook(NOTEBOOKS / f"{name}.ipynb", specs.load_specs(NOTEBOOKS / "notebooks.toml"))
+        declared = {**jobs.declared_inputs(nb, {}), "read_log": str(folder / f"{name}.jsonl")}
+        spec_file = folder / f"{name}.declared.json"
+        spec_file.write_text(json.dumps(declared, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+        before = os.environ.get(inputs.ENV_DECLARED)
+        os.environ[inputs.ENV_DECLARED] = str(spec_file)  # the kernel nbval starts now inherits it
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop(inputs.ENV_DECLARED, None)
+            else:
+                os.environ[inputs.ENV_DECLARED] = before
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        path, _, cell = report.nodeid.partition("::")
+        if report.failed and cell and path.startswith("notebooks/") and path.endswith(".ipynb"):
+            self.failed.add(Path(path).stem)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None):
+        yield
+        name = committed_notebook(item)
+        if name is None or (nextitem is not None and nextitem.parent is item.parent):
+            return
+        done = reads_dir(item.config) / f"{name}.done"
+        tmp = done.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"passed": name not in self.failed}), encoding="utf-8")
+        os.replace(tmp, done)
+
+
+def register(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin(PLUGIN_NAME):
+        config.pluginmanager.register(NbvalAudit(), PLUGIN_NAME)
+
+
+def recorded_runs(config: pytest.Config, names: set[str], timeout: float = 3600.0) -> dict[str, list[dict]]:
+    """The read-log records of each of ``names`` that nbval ran completely and passed in this session, waiting
+    (up to ``timeout`` seconds) for those still running in another worker. Notebooks nbval does not run in this
+    session, or whose run failed or never finished, are left out: the caller executes them itself."""
+    plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
+    if plugin is None:
+        return {}
+    folder = reads_dir(config)
+    pending = set(names) & plugin.complete
+    runs: dict[str, list[dict]] = {}
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for name in sorted(pending):
+            done = folder / f"{name}.done"
+            if not done.exists():
+                continue
+            pending.discard(name)
+            log = folder / f"{name}.jsonl"
+            if json.loads(done.read_text(encoding="utf-8"))["passed"] and log.exists():
+                runs[name] = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        if pending:
+            time.sleep(0.5)
+    return runs
