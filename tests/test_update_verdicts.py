@@ -7,9 +7,11 @@ Japan's business researchers (B_RS.FTE) revised down 6 % in 2013-2022 and Korea'
 FTE coefficients), one new year (JPN B_RS 2024, the 2023 value) and one new flag (KOR B_RS 2010 -> P).
 
 "A reproduce builds from it": ``analysis data`` builds the sources of the hypotheses from the new vintage (BUILD.json
-says so), and ``analysis diff`` builds each vintage into a temporary folder and runs ``models.summary.all_results``
-+ ``verdict_table`` on it (the code the h5 notebook runs); no notebook is executed here (a kernel run of h4 and
-fig01 would add minutes on the shared machine and test the runner, which tests/test_runner*.py cover).
+says so) and the real ``analysis run h4_country_absorptive_capacity`` executes the country notebook on it (about a
+minute on the loaded 2-core machine; fig01 is not run, as it also reads the Japanese and NISTEP data and its figure
+code is tested elsewhere). ``analysis diff`` then builds each vintage into a temporary folder and runs
+``models.summary.all_results`` + ``verdict_table`` on it (the code the h5 notebook runs); its new side must equal
+what the h4 notebook exported.
 
 The verdict table is checked against an independent computation: the C2 model (HERD financed by business on
 BERD/GDP and business researchers per 1,000 employed, country and year effects, CR1 clustered by economy, t(G-1)),
@@ -40,6 +42,7 @@ from tests.test_update import (B_RS, NOW, REAL_RAW, _col, _csv_bytes, _find, _ms
 # the series of the country models (models.country.MSTI_SERIES) and the population of the C1-PHD row
 MODEL_SERIES = {"P_TRIAD.PATN._Z._Z", "P_PCT.PATN._Z._Z", "B.USD_PPP.Q._Z", "H.USD_PPP.Q._Z", "B.PT_B1GQ._Z._Z",
                 "H.PT_B1GQ._Z._Z", "H_FB.PT_HERD._Z._Z", "B_RS.FTE._Z._Z", "TOT_EMP.PS._Z._Z", "TOT_POP.PS._Z._Z"}
+H4 = "h4_country_absorptive_capacity"
 REVISED_YEARS = range(2013, 2023)
 REVISION = {"JPN": 0.94, "KOR": 1.04}  # DELIBERATE: factors applied to B_RS.FTE in REVISED_YEARS
 NEW_YEAR = ("JPN", 2024)  # DELIBERATE: B_RS.FTE of 2023 repeated as 2024
@@ -102,7 +105,7 @@ def verdict_project(tmp_path, monkeypatch, model_rows) -> Path:
     shutil.copytree(REAL_RAW, root / "data" / "raw", copy_function=shutil.copy)
     shutil.copy(ROOT / "data" / "vintages.toml", root / "data" / "vintages.toml")
     (root / "notebooks").mkdir()
-    for name in ("notebooks.toml", f"{vintage_verdicts.SUMMARY_NOTEBOOK}.ipynb"):
+    for name in ("notebooks.toml", f"{vintage_verdicts.SUMMARY_NOTEBOOK}.ipynb", f"{H4}.ipynb"):
         shutil.copy(ROOT / "notebooks" / name, root / "notebooks" / name)
     monkeypatch.setenv("SANGAKU_ROOT", str(root))
     monkeypatch.setenv("SANGAKU_OUTPUT", str(root / "output"))
@@ -112,6 +115,14 @@ def verdict_project(tmp_path, monkeypatch, model_rows) -> Path:
     (raw / "oecd_msti" / "2025-03" / "msti_raw.csv.gz").write_bytes(gzip.compress(_csv_bytes(*model_rows), mtime=0))
     manifest.refresh(raw)
     return root
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder``, by relative path."""
+    import hashlib
+
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 # ------------------------------------------------------------------ the independent computation
@@ -172,17 +183,19 @@ def test_update_then_diff_re_estimates_every_hypothesis(verdict_project, replay,
     tidy = pd.read_parquet(paths.processed_dir() / "oecd_msti.parquet")
     jpn = tidy[(tidy.indicator == "B_RS.FTE._Z._Z") & (tidy.entity == "JPN")].set_index("year")["value"]
     assert jpn.loc[2024] == jpn.loc[2023]
+    assert cli.main(["run", H4]) == 0  # the country notebook, executed on the new vintage
     capsys.readouterr()
 
     # the diff: values per figure, then every registered hypothesis re-estimated from each vintage
-    before = _state(verdict_project)
+    out = verdict_project / "output"
+    before, outputs = _state(verdict_project), _files(out)
     assert cli.main(["diff", "msti=2025-03", "msti=2026-12-01"]) == 0
     printed = capsys.readouterr().out
     assert _state(verdict_project) == before  # nothing written to data/ (raw, manifest, processed)
-    out = verdict_project / "output"
     stems = ["oecd_msti_2025-03_2026-12-01", "verdicts_oecd_msti_2025-03_2026-12-01"]
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
-        sorted(f"diff/{s}.{ext}" for s in stems for ext in ("csv", "md"))
+    after = _files(out)
+    assert {k: v for k, v in after.items() if k in outputs} == outputs  # the h4 run's outputs untouched
+    assert sorted(set(after) - set(outputs)) == sorted(f"diff/{s}.{ext}" for s in stems for ext in ("csv", "md"))
     values = pd.read_csv(out / "diff" / f"{stems[0]}.csv", keep_default_na=False)
     assert list(values.columns) == vintage_diff.COLUMNS
     assert {(r.entity, r.indicator, int(r.year), r.change) for r in values.itertuples()} == expected
@@ -215,7 +228,15 @@ def test_update_then_diff_re_estimates_every_hypothesis(verdict_project, replay,
         same = (rest[f"{col}_old"] == rest[f"{col}_new"]) | (rest[f"{col}_old"].isna() & rest[f"{col}_new"].isna())
         assert same.all(), col
     assert {"C1a", "C1b", "C3a", "F1", "I1", "R1a"} <= set(rest["hypothesis"])
-    # the old side is h5's published result (README: C1b p 0.004, supported)
+    # the new side is what the h4 notebook computed from the new vintage; the old side is h5's published result
+    h4 = pd.read_csv(out / "tables" / H4 / f"{H4}.csv").set_index(["hypothesis", "model", "term"])
+    country = table[table["family"] == "country"]
+    assert len(country) >= 6
+    for r in country.itertuples():
+        got = h4.loc[(r.hypothesis, r.model, r.term)]
+        assert (got["estimate"], got["p_value"], got["verdict"]) == (
+            pytest.approx(r.estimate_new, rel=1e-9), pytest.approx(r.p_value_new, rel=1e-9), r.verdict_new)
+    # (README: C1b p 0.004, supported)
     c1b = rest.set_index("hypothesis").loc["C1b"]
     assert round(c1b["p_value_old"], 3) == 0.004 and c1b["verdict_old"] == "supported"
 
