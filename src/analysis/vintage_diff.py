@@ -6,7 +6,8 @@ value). A value *moved* when ``|new - old| > rtol * |old|`` (``rtol`` is stated 
 ``old`` counts any change). Rows a vintage adds or drops are ``added`` / ``removed``; a different ``flags``
 string is ``flag changed`` (``P -> `` is a provisional value made final, `` -> B`` a new break). Each change is
 listed under every notebook that draws that series (``notebooks/notebooks.toml`` datasets, narrowed by
-``vintage_diff_series.toml``); changes no notebook draws are listed under ``(not drawn)``.
+``vintage_diff_series.toml``); changes no notebook draws are listed under ``(not drawn)``. What the new vintage
+changes in the registered hypotheses' estimates and verdicts is :mod:`analysis.vintage_verdicts`.
 """
 
 from __future__ import annotations
