@@ -32,6 +32,8 @@ from typing import Any, Iterator
 
 import pytest
 
+from tests.test_site_changes import changed, msti_rows, project, revised_msti  # noqa: F401 - fixtures
+
 CHROMIUM = os.environ.get("SANGAKU_CHROMIUM", "/usr/bin/chromium")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -580,6 +582,71 @@ def test_missing_browser_is_a_clear_error():
     with pytest.raises(RuntimeError, match=r"/nonexistent/chromium: run \./run\.sh test .*apt-get update -qq && "
                        r"apt-get install -y -qq chromium fonts-ipaexfont-gothic fonts-noto-cjk"):
         Browser(exe="/nonexistent/chromium")
+
+
+CHANGES = """(() => {
+  const vis = e => e && e.checkVisibility();
+  const flips = document.getElementById('flips');
+  return {first: document.querySelector('main > section').id, flips_visible: vis(flips),
+          flips_text: flips ? flips.innerText : '',
+          revised: Array.from(document.querySelectorAll('table.value-changes[data-kind="revised"] tbody tr'))
+            .filter(vis).map(tr => tr.innerText),
+          flags: Array.from(document.querySelectorAll('table.value-changes[data-kind="flag changed"] td.flags'))
+            .filter(vis).map(td => td.innerText),
+          links: Array.from(document.querySelectorAll('main a[href]')).map(a => a.href)};
+})()"""
+
+
+def test_changes_page_renders_and_switches_language_offline(changed, browser, tmp_path):
+    """The "What changed" page of a real second MSTI vintage (tests/test_site_changes.py's ``changed``): flips
+    first, the switch, no request outside the local server, every link 200, nothing wider than 1400 or 390 px."""
+    from analysis import site as site_mod
+
+    shots = Path(os.environ.get("SANGAKU_SHOTS", tmp_path))
+
+    out, _, old_value = changed
+    site_mod.render(progress=lambda m: None)
+    with serve(out / "site") as base:
+        events = browser.load(base + "changes.html")
+        browser.js("localStorage.clear()")
+        events += browser.load(base + "changes.html")
+        ja, ja_page = browser.js(VISIBLE_LABELS), browser.js(CHANGES)
+        click_lang(browser, "en")
+        en, en_page = browser.js(VISIBLE_LABELS), browser.js(CHANGES)
+        events += browser.load(base + f"figures/{FIG1}.html")  # the choice is remembered on the next page
+        figure = browser.js(VISIBLE_LABELS)
+        links = {u.split("#", 1)[0] for u in en_page["links"]}
+        answers = {u: status(u) for u in links}
+        events += browser.events
+        widths = {}
+        try:
+            for width in (1400, 390):
+                for lang in ("ja", "en"):
+                    browser.send("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1,
+                                 mobile=width < 500)
+                    browser.load(base + f"changes.html?lang={lang}")
+                    widths[(width, lang)] = browser.js(WIDER)
+                    browser.screenshot(shots / f"{width}_{lang}_changes.png", width=width)
+        finally:
+            browser.send("Emulation.clearDeviceMetricsOverride")
+    assert ja["lang"] == "ja" and ja["en"] == 0 and ja["h1"] == "変更点" and ja["title"] == "変更点", ja
+    assert en["lang"] == "en" and en["ja"] == 0 and en["h1"] == "What changed" and en["title"] == "What changed", en
+    assert "変更点" in ja["nav"] and "What changed" in en["nav"]
+    assert figure["lang"] == "en" and figure["ja"] == 0, figure
+    # verdict flips first and visible; the revised JPN 2020 value with both numbers; the KOR flag made P
+    for page in (ja_page, en_page):
+        assert page["first"] == "flips" and page["flips_visible"], page
+        (row,) = set(page["revised"])  # the same value under each notebook that draws it
+        assert "JPN" in row and "2020" in row and f"{old_value:,.10g}" in row and f"{old_value * 1.01:,.10g}" in row
+    assert "C1b" in ja_page["flips_text"] and "支持されず" in ja_page["flips_text"]
+    assert "not supported" in en_page["flips_text"] and "支持" not in en_page["flips_text"]
+    assert set(ja_page["flags"]) == {"— → P (新たなフラグ P (暫定値))"}, ja_page["flags"]
+    assert set(en_page["flags"]) == {"— → P (new flag P (provisional))"}, en_page["flags"]
+    assert links and all(u.startswith(base) and code == 200 for u, code in answers.items()), answers
+    for key, geo in widths.items():
+        assert geo["page"] <= geo["view"] and not geo["wider"], (key, geo)
+    assert not console_errors(events), console_errors(events)
+    assert all(u.startswith(base) or u.startswith("data:") for u in requested_urls(events)), requested_urls(events)
 
 
 def main(argv: list[str]) -> int:

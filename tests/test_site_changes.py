@@ -112,7 +112,8 @@ def test_changes_page_lists_exactly_the_vintage_changes_and_flips_first(changed)
     out, expected, old_value = changed
     html = _render(out)
     # verdict flips come first, before any figure, in both languages
-    assert html.index('id="flips"') < html.index('class="vintage-diff"') < html.index('class="verdict-diff"')
+    assert html.index('id="flips"') < html.index('id="summary"') < html.index('class="vintage-diff"') \
+        < html.index('class="verdict-diff"')
     flips = _section(html, r'<section id="flips"')
     assert _rows(flips) == [["C1b", "two-way FE", "log_berd:log_herd", "支持 supported → 支持されず not supported",
                              "0.066 → 0.041", "[0.02, 0.11] → [-0.004, 0.086]", "0.004 → 0.07", "1,460",
@@ -137,6 +138,7 @@ def test_changes_page_lists_exactly_the_vintage_changes_and_flips_first(changed)
     assert rev[:6] == ["JPN", "B_RS.FTE._Z._Z", "2020", f"{old_value:,.10g}", f"{old_value * 1.01:,.10g}", "+1 %"]
     (added,) = tables["added"]
     assert added[0] == "JPN" and added[3] == "—" and added[4] != "—"
+    assert "new flag" not in added[6] and "→" not in added[6]  # a new year's flags are not a change of flags
     (flag,) = tables["flag changed"]
     assert flag[0] == "KOR" and flag[6] == "— → P ( 新たなフラグ P (暫定値) new flag P (provisional) )"
     # the tolerance and the counts, each value once however many notebooks draw it
@@ -155,7 +157,8 @@ def _label(out: Path) -> str:
     """How the page names the verdict diff: the two exports the Markdown's heading names."""
     head = (out / "diff" / "verdicts.md").read_text(encoding="utf-8").splitlines()[0]
     old, new = head.removeprefix("# Hypotheses: ").split(" -> ")
-    return f"{old} → {new}"
+    root = out.parent  # the scratch project: the page names paths inside it relative to it
+    return f"{Path(old).relative_to(root).as_posix()} → {Path(new).relative_to(root).as_posix()}"
 
 
 def _targets(page: Path) -> list[str]:
@@ -245,7 +248,7 @@ def test_other_diff_files_are_shown_or_named(changed):
     html = _render(out)
     flips = _rows(_section(html, r'<section id="flips"'))
     assert [(r[0], r[3]) for r in flips] == [("C1b", "支持 supported → 支持されず not supported")] * 3
-    assert [r[-1] for r in flips][1:] == [f"oecd_msti 2025-03 → {NEW}", f"folder {before} → folder {after}"]
+    assert [r[-1] for r in flips][1:] == [f"oecd_msti 2025-03 → {NEW}", "folder saved/before → folder saved/after"]
     outputs = _section(html, r'<section class="outputs-diff"')
     fig_csv = f"figures/{FIG1}/{FIG1}.csv"
     assert f'<a href="figures/{FIG1}.html"><code>{fig_csv}</code></a>' in outputs

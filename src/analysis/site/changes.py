@@ -203,10 +203,21 @@ def _kinds(change: str) -> list[str]:
 
 
 def _vintage_row(r: dict[str, str]) -> dict:
+    kinds = _kinds(r["change"])
+    old, new = r["old_flags"], r["new_flags"]
+    if "flag changed" in kinds:
+        flags = f"{old or '—'} → {new or '—'}"
+    else:  # a year added or removed has flags on one side only; a revised value kept its flags
+        flags = new if "added" in kinds else old
     return {"entity": r["entity"], "indicator": r["indicator"], "year": r["year"], "year_type": r["year_type"],
             "change": r["change"], "old": num(r["old_value"]), "new": num(r["new_value"]),
-            "rel": percent(r["rel_change"]), "old_flags": r["old_flags"], "new_flags": r["new_flags"],
-            "flag_words": flag_change(r["old_flags"], r["new_flags"]) if r["old_flags"] != r["new_flags"] else ("", "")}
+            "rel": percent(r["rel_change"]), "flags": flags,
+            "flag_words": flag_change(old, new) if "flag changed" in kinds else ("", "")}
+
+
+def _short(label: str) -> str:
+    """A label without the project's own folder (``/…/proj/output/x`` -> ``output/x``)."""
+    return label.replace(str(paths.project_root()) + "/", "")
 
 
 def vintage_changes(path: Path, m: re.Match, pages: dict[str, str]) -> VintageChanges:
@@ -258,7 +269,7 @@ def verdict_changes(path: Path, m: re.Match, anchors: set[str]) -> VerdictChange
     else:
         md = path.with_suffix(".md")
         head = VERDICT_HEADING.search(md.read_text(encoding="utf-8")) if md.is_file() else None
-        name = f"{head.group(1)} → {head.group(2)}" if head else path.name
+        name = _short(f"{head.group(1)} → {head.group(2)}") if head else path.name
     return VerdictChanges(path.name, name, tolerance_of(path), kinds)
 
 
@@ -302,7 +313,7 @@ def output_changes(path: Path, m: re.Match, pages: dict[str, str], anchors: set[
                           "new": num(r["new"]), "rel": percent(r["rel_change"])})
     md = path.with_suffix(".md")
     head = OUTPUTS_HEADING.search(md.read_text(encoding="utf-8")) if md.is_file() else None
-    name = f"{head.group(1)} → {head.group(2)}" if head else f"{m['old']} → {m['new']}"
+    name = _short(f"{head.group(1)} → {head.group(2)}") if head else f"{m['old']} → {m['new']}"
     return OutputChanges(path.name, name, tolerance_of(path), [groups[k] for k in sorted(groups)],
                          dict(sorted(counts.items())), flips)
 
