@@ -284,3 +284,23 @@ def test_a_changed_compared_vintage_reruns_the_notebook(fig01_run):
         assert rerun.ok and len(rerun.ran) == 1
     finally:
         path.write_bytes(saved)
+
+
+def test_every_vintage_parameter_is_declared_as_the_convention_says():
+    """In the real project: each vintage_params entry names a parameter of its notebook (default "") and a file
+    that the source's current vintage has, and the notebook's validate hook knows the parameter."""
+    specs_ = specs.load_specs(ROOT / "notebooks" / "notebooks.toml")
+    declared = {n: s for n, s in specs_.items() if s.vintage_params}
+    assert sorted(declared) == [FIG01, "fig03_herd_business_share_2021", "fig04_herd_business_share_trend"]
+    for name, spec in declared.items():
+        nb = specs.load_notebook(ROOT / "notebooks" / f"{name}.ipynb", specs_)
+        for entry in spec.vintage_params:
+            param, source, rel = vintage_params.parse(entry, name)
+            assert nb.params[param] == "", name
+            assert (vintages.folder(REAL_RAW, source) / rel).is_file(), entry
+            assert param == msti_compare.PARAM and source == msti_compare.SOURCE and rel == msti_compare.RAW_FILE
+        assert spec.as_dict()["vintage_params"] == list(spec.vintage_params)
+    plain = specs_["fig09_deck_statements"].as_dict()
+    assert "vintage_params" not in plain  # notebooks without one keep the key they had
+    with pytest.raises(Exception, match=r"vintage_params entry 'compare_vintage' is not PARAMETER:SOURCE/FILE"):
+        vintage_params.parse("compare_vintage", FIG01)
