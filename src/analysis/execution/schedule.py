@@ -122,8 +122,22 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
             todo.append((job, why))
     codegraph.save_scans()  # the keys are computed: keep their import scans and file hashes for the next command
     filehash.save()
-    if before_start is not None:
-        before_start([job for job, _ in todo])
+    n = len(todo)
+    own = executor is None
+    workers = min(n, max_workers or default_jobs()) if own else 0
+    if own and todo:
+        # Started before the validate hooks run here, so the workers' own imports (papermill, nbformat, the
+        # kernel client: about a second) overlap them; no kernel starts before the hooks have passed.
+        executor = cf.ProcessPoolExecutor(max_workers=workers, initializer=worker.init_pool_worker)
+        for _ in range(workers):
+            executor.submit(worker.warm_up)
+    try:
+        if before_start is not None:
+            before_start([job for job, _ in todo])
+    except BaseException:
+        if own and todo:
+            _stop_pool(executor)  # type: ignore[arg-type]
+        raise
     if summary.skipped:
         progress(f"cached, not re-run ({len(summary.skipped)}): {', '.join(summary.skipped)}")
     if not todo:
@@ -132,14 +146,9 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
         _clear_shared_caches()
     rank = priorities([job for job, _ in todo])
     todo.sort(key=lambda jw: (-rank[jw[0].out_name], jw[0].out_name))
-    n = len(todo)
-    own = executor is None
     if own:
-        workers = min(n, max_workers or default_jobs())
-        executor = cf.ProcessPoolExecutor(max_workers=workers, initializer=worker.init_pool_worker)
         progress(f"running {n} notebook(s) on {workers} worker(s)")
     else:
-        workers = 0
         progress(f"running {n} notebook(s) on {type(executor).__name__}")
     embed = not executors.shares_files(executor)
     shared = "" if embed else str(layout.cache_dir())

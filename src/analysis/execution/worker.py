@@ -308,6 +308,13 @@ def _take_kernel(task: Task, ws: Path):
     return km
 
 
+def warm_up() -> None:
+    """Import what :func:`execute_job` needs (submitted to the runner's pool while the client validates)."""
+    _import_nbformat()
+    import papermill  # noqa: F401
+    from jupyter_client.manager import AsyncKernelManager  # noqa: F401
+
+
 def execute_job(task: Task, blobs: dict[str, bytes] | None = None) -> Result:
     """Execute one task with papermill in its own directory; never raises (failures come back as a ``Result``).
 
