@@ -36,6 +36,7 @@ from tests.test_site_changes import changed, msti_rows, project, revised_msti  #
 
 CHROMIUM = os.environ.get("SANGAKU_CHROMIUM", "/usr/bin/chromium")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ROOT_DIR = FIXTURES.parent.parent
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-extensions", "--remote-debugging-port=0", "--remote-allow-origins=*", "--window-size=1280,900"]
@@ -497,6 +498,8 @@ def test_chart_renders_marks_and_hover_shows_the_value_of_japan_2021(real_site, 
     # figure 1, base 2011: Japan's 2021 index is 529 053 / 490 920 x 100 = 107.8 (OECD MSTI B_RS.FTE)
     assert "日本" in tip and "2021" in tip and "107.8" in tip, tip
     assert "D" in tip and "March 2025 edition" in tip and "OECD" in tip, tip  # flag, vintage, source
+    built = json.loads((ROOT_DIR / "data" / "processed" / "BUILD.json").read_text())["vintages"]["oecd_msti"]
+    assert f"[{built}]" in tip, tip  # the vintage folder data/processed was built from
     assert not console_errors(events), console_errors(events)
     assert all(u.startswith(base) or u.startswith("data:") for u in requested_urls(events)), requested_urls(events)
     out = real_site.parent / "figures" / FIG1 / f"{FIG1}.csv"

@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import labels as area_labels
 from .i18n import LANGS, label
+from .meta import built_vintages
 
 CHARTS_FILE = Path(__file__).resolve().parent / "charts.toml"
 FIELD = {"series": "series_name_", "x": "x_name_", "unit": "unit_", "flag": "flag_", "source": "source_",
@@ -90,9 +91,11 @@ def _base_year(rows: list[dict[str, str]]) -> str:
 
 
 def vintages(stem: str, manifest_sources: dict[str, dict[str, str]]) -> str:
-    """The vintage of each source the figure cites, from the manifest."""
+    """The vintage of each source the figure cites: the manifest's words and the vintage folder
+    ``data/processed/BUILD.json`` names (``oecd_msti: March 2025 edition (...) [2025-03]``)."""
+    built = built_vintages()
     return "; ".join(f"{s}: {manifest_sources.get(s, {}).get('vintage', 'unknown')}"
-                     for s in config()[stem].get("vintage_of", []))
+                     + (f" [{built[s]}]" if s in built else "") for s in config()[stem].get("vintage_of", []))
 
 
 def _source_text(stem: str, manifest_sources: dict[str, dict[str, str]]) -> str:
