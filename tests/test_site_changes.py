@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pandas as pd
 import pytest
 from markupsafe import escape
 
@@ -122,13 +123,17 @@ def test_changes_page_lists_exactly_the_vintage_changes_and_flips_first(changed)
     assert '<span lang="ja">判定が変わった仮説</span><span lang="en">Verdict flips</span>' in flips
     # figure 1 (it has a page) and the notebooks without one, each with exactly the three edits
     section = _section(html, r'<section class="vintage-diff" id="diff-oecd_msti_2025-03_2026-12-01">')
-    figures = re.findall(r'data-figure="([^"]+)"', section)
-    assert FIG1 in figures and "h4_country_absorptive_capacity" in figures and vintage_diff.NOT_DRAWN not in figures
-    fig1 = re.search(rf'<div class="figure-changes"[^>]*data-figure="{FIG1}">.*?(?=<div class="figure-changes"|$)',
-                     section, re.S).group(0)
-    assert f'<a href="figures/{FIG1}.html">' in fig1 and "各国の企業における研究者の伸び" in fig1
-    h4 = re.search(r'data-figure="h4_country_absorptive_capacity">.*?</h3>', section, re.S).group(0)
-    assert "no page on this site yet" in h4 and "<a " not in h4
+    groups = [g.split() for g in re.findall(r'data-figures="([^"]+)"', section)]
+    drawn = pd.read_csv(out / "diff" / f"oecd_msti_2025-03_{NEW}.csv")["figure"]
+    # every notebook drawing B_RS draws the same three values: one list, naming them all, figure 1 first
+    assert len(groups) == 1 and groups[0][0] == FIG1 and sorted(groups[0]) == sorted(set(drawn)), groups
+    assert {"h4_country_absorptive_capacity", "h5_summary_all_hypotheses"} <= set(groups[0])
+    assert vintage_diff.NOT_DRAWN not in drawn.values
+    fig1 = re.search(r'<div class="figure-changes".*', section, re.S).group(0)
+    assert f'<h3><a href="figures/{FIG1}.html">' in fig1 and "各国の企業における研究者の伸び" in fig1
+    also = re.search(r'<p class="also">.*?</p>', fig1, re.S).group(0)
+    assert "<code>h4_country_absorptive_capacity</code> <span class=\"muted\">" in also and "<a " not in also
+    assert "no page on this site yet" in also and "同じ値を描くノートブック" in also
     tables = _tables(fig1)
     got = {(r[0], int(r[2].split()[0]), kind) for kind, rows in tables.items() for r in rows}
     assert got == expected
@@ -150,6 +155,7 @@ def test_changes_page_lists_exactly_the_vintage_changes_and_flips_first(changed)
     assert "判定の変化 Verdict flipped 1, 推定値の変化 Estimates moved 1 " in text
     moved = _section(html, r'<section class="verdict-diff"')
     assert [r[0] for r in _rows(moved)] == ["F1"] and "-0.12 → -0.125" in moved
+    assert "estimates that moved by more than 1e-06 (relative) are listed" in moved  # verdicts.md's tolerance
     assert "C2a" not in html  # unchanged: not listed
 
 

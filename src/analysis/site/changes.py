@@ -56,11 +56,22 @@ class Problem:
 
 @dataclass
 class FigureChanges:
-    """The changes of one vintage diff drawn in one figure (``href`` empty when the site has no page for it)."""
+    """The changes of one vintage diff drawn in one figure, and the other notebooks that draw exactly the same
+    values (``also``: (name, href) pairs), so a change is listed once per set of notebooks (``href`` is empty when
+    the site has no page for that notebook)."""
 
     name: str
     href: str
     kinds: dict[str, list[dict]] = field(default_factory=dict)  # VINTAGE_KINDS -> rows
+    also: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[tuple[str, str]]:
+        return [(self.name, self.href), *self.also]
+
+    def signature(self) -> tuple:
+        return tuple((k, tuple((r["entity"], r["indicator"], r["year"], r["year_type"]) for r in rows))
+                     for k, rows in self.kinds.items())
 
 
 @dataclass
@@ -240,9 +251,14 @@ def vintage_changes(path: Path, m: re.Match, pages: dict[str, str]) -> VintageCh
             if value not in seen:  # a value drawn in three figures is one change
                 seen.add(value)
                 counts[k] += 1
-    order = sorted(figures, key=lambda n: (n == NOT_DRAWN, n))
-    return VintageChanges(path.name, m["source"], m["old"], m["new"], tolerance_of(path),
-                          [figures[n] for n in order], counts)
+    grouped: dict[tuple, FigureChanges] = {}
+    for name in sorted(figures, key=lambda n: (n == NOT_DRAWN, n)):
+        fig = figures[name]
+        first = grouped.setdefault((name == NOT_DRAWN, fig.signature()), fig)
+        if first is not fig:
+            first.also.append((fig.name, fig.href))
+    return VintageChanges(path.name, m["source"], m["old"], m["new"], tolerance_of(path), list(grouped.values()),
+                          counts)
 
 
 def _verdict_row(r: dict[str, str]) -> dict:
