@@ -118,8 +118,10 @@ def test_changes_page_lists_exactly_the_vintage_changes_and_flips_first(changed)
     flips = _section(html, r'<section id="flips"')
     assert _rows(flips) == [["C1b", "two-way FE", "log_berd:log_herd", "支持 supported → 支持されず not supported",
                              "0.066 → 0.041", "[0.02, 0.11] → [-0.004, 0.086]", "0.004 → 0.07", "1,460",
-                             _label(out)]]
-    assert 'href="findings.html#finding-C1b"' in flips
+                             "verdicts.csv"]]
+    assert 'href="findings.html#finding-C1b"' in flips and '<a href="#diff-verdicts"><code>verdicts.csv</code></a>' in flips
+    assert f'<section class="verdict-diff" id="diff-verdicts">\n<h2><span lang="ja">仮説の推定値と判定</span>' \
+        f'<span lang="en">Estimates and verdicts</span>: {_label(out)}</h2>' in html
     assert '<span lang="ja">判定が変わった仮説</span><span lang="en">Verdict flips</span>' in flips
     # figure 1 (it has a page) and the notebooks without one, each with exactly the three edits
     section = _section(html, r'<section class="vintage-diff" id="diff-oecd_msti_2025-03_2026-12-01">')
@@ -169,7 +171,7 @@ def _label(out: Path) -> str:
 
 def _targets(page: Path) -> list[str]:
     html = page.read_text(encoding="utf-8")
-    return [h for h in re.findall(r'(?:href|src)="([^"]+)"', html) if not h.startswith(("data:", "#"))]
+    return [h for h in re.findall(r'(?:href|src)="([^"]+)"', html) if not h.startswith("data:")]
 
 
 def test_every_page_links_the_changes_page_and_its_links_resolve(changed):
@@ -185,7 +187,7 @@ def test_every_page_links_the_changes_page_and_its_links_resolve(changed):
     for href in _targets(page):
         parts = urlsplit(href)
         assert not parts.scheme and not parts.netloc, href  # nothing from a network
-        target = (page.parent / parts.path).resolve()
+        target = (page.parent / parts.path).resolve() if parts.path else page  # "#x": a section of the page
         assert target.is_file(), href
         if parts.fragment:
             assert f'id="{parts.fragment}"' in target.read_text(encoding="utf-8"), href
@@ -254,7 +256,9 @@ def test_other_diff_files_are_shown_or_named(changed):
     html = _render(out)
     flips = _rows(_section(html, r'<section id="flips"'))
     assert [(r[0], r[3]) for r in flips] == [("C1b", "支持 supported → 支持されず not supported")] * 3
-    assert [r[-1] for r in flips][1:] == [f"oecd_msti 2025-03 → {NEW}", "folder saved/before → folder saved/after"]
+    assert [r[-1] for r in flips] == ["verdicts.csv", f"verdicts_oecd_msti_2025-03_{NEW}.csv",
+                                      "outputs_before_after.csv"]
+    assert f"oecd_msti 2025-03 → {NEW}</h2>" in html and "folder saved/before → folder saved/after</h2>" in html
     outputs = _section(html, r'<section class="outputs-diff"')
     fig_csv = f"figures/{FIG1}/{FIG1}.csv"
     assert f'<a href="figures/{FIG1}.html"><code>{fig_csv}</code></a>' in outputs

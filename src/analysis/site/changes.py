@@ -131,9 +131,10 @@ class Changes:
 
     @property
     def flips(self) -> list[dict]:
-        """Every verdict flip of every verdict diff and output diff, each with the diff it comes from."""
-        return ([{**row, "diff": v.label} for v in self.verdicts for row in v.kinds[FLIPPED]]
-                + [{**row, "diff": o.label} for o in self.outputs for row in o.flips])
+        """Every verdict flip of every verdict diff and output diff, each with the diff file it comes from (and a
+        link to that diff's section of the page)."""
+        return ([{**row, "diff": v.file, "diff_href": "#" + v.anchor} for v in self.verdicts for row in v.kinds[FLIPPED]]
+                + [{**row, "diff": o.file, "diff_href": "#" + o.anchor} for o in self.outputs for row in o.flips])
 
 
 def _anchor(file: str) -> str:
