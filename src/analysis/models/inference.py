@@ -27,10 +27,8 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import patsy
 import scipy.linalg
-import statsmodels.formula.api as smf
-from scipy import stats
+from scipy.special import stdtr  # the t cdf itself: scipy.stats.t.sf(t, df) is stdtr(df, -t), without loading scipy.stats
 
 from ..errors import ParameterError
 
@@ -125,7 +123,10 @@ def cluster_ols(formula: str, data: pd.DataFrame, cluster: str) -> ClusterFit:
         raise ParameterError("cluster", cluster, "not a column of the data", list(map(str, data.columns)))
     if not data.index.is_unique:  # rows are matched to clusters by index label
         data = data.reset_index(drop=True)
-    model = smf.ols(formula, data)
+    # OLS.from_formula is what statsmodels.formula.api.ols is, without importing every formula model
+    from statsmodels.regression.linear_model import OLS
+
+    model = OLS.from_formula(formula, data)
     used = model.data.row_labels if model.data.row_labels is not None else data.index
     groups = _cluster_codes(data, cluster, len(used), pd.Index(used))
     g = int(groups.max()) + 1 if len(groups) else 0
@@ -139,6 +140,8 @@ def cluster_ols(formula: str, data: pd.DataFrame, cluster: str) -> ClusterFit:
 def _design(formula_or_design, data: pd.DataFrame, term: str):
     """(y, x, W, row index) from a formula or a (y, X) pair; x is the ``term`` column, W the others."""
     if isinstance(formula_or_design, str):
+        import patsy
+
         y_df, X_df = patsy.dmatrices(formula_or_design, data, return_type="dataframe", NA_action="drop")
         y = y_df.iloc[:, 0].to_numpy(dtype=float)
     else:
@@ -184,23 +187,29 @@ def draw_weights(n_clusters: int, reps: int, weights: str = "webb", seed: int | 
 
 
 def _group_sum(values: np.ndarray, codes: np.ndarray, g: int) -> np.ndarray:
-    """Sum the rows of ``values`` (n, k) within clusters -> (G, k)."""
+    """Sum the rows of ``values`` (n, k) within clusters -> (G, k).
+
+    One ``bincount`` per column: it adds the rows in their order, as ``np.add.at`` does (the same sums to the
+    last bit), without ``add.at``'s per-element overhead.
+    """
     out = np.zeros((g, values.shape[1]))
-    np.add.at(out, codes, values)
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(codes, weights=values[:, j], minlength=g)
     return out
 
 
-class _WCR:
-    """Precomputed pieces of the partialled model y~ = b x~ + e (FWL on W), cluster codes and draws."""
+class Partialled:
+    """The Frisch-Waugh-Lovell part of the WCR bootstrap that does not depend on the clusters: y and x with the
+    other regressors W partialled out, an orthonormal basis Z of W's column space, the OLS estimate and the
+    row-wise products the cluster sums need. One design bootstrapped under several clusterings (or weight
+    sets) pays for its QR decomposition once (``wild_bootstrap_draws(..., partialled=...)``)."""
 
-    def __init__(self, y, x, W, codes, V):
-        self.codes = codes
-        self.G = int(codes.max()) + 1
+    def __init__(self, y: np.ndarray, x: np.ndarray, W: np.ndarray):
         self.n = len(y)
         if W.shape[1]:
             # Orthonormal basis Z of the column space of W (pivoted QR handles collinear dummies): the projection
             # W(W'W)^+W' equals ZZ', so Z replaces W everywhere below and no inverse is needed.
-            Qm, R, _ = scipy.linalg.qr(W, mode="economic", pivoting=True)
+            Qm, R, _ = scipy.linalg.qr(W, mode="economic", pivoting=True, check_finite=False)
             diag = np.abs(np.diag(R))
             rank_w = int((diag > diag[0] * max(W.shape) * np.finfo(float).eps).sum()) if diag.size else 0
             Z = Qm[:, :rank_w]
@@ -212,33 +221,53 @@ class _WCR:
         self.xx = float(self.xt @ self.xt)
         if self.xx <= 1e-12 * max(1.0, float(x @ x)):
             raise ParameterError("term", "<term>", "is collinear with the other regressors (not identified)")
-        self.k = rank_w + 1
-        self.scale = self.G / (self.G - 1) * (self.n - 1) / (self.n - self.k)
+        self.rank_w = rank_w
         self.beta = float(self.xt @ self.yt) / self.xx
         resid = self.yt - self.beta * self.xt
-        score = _group_sum((self.xt * resid)[:, None], codes, self.G)[:, 0]
+        # row-wise terms of the cluster sums below: the score, x~'x~, and x~'u, Z'u for u = y~ and u = x~
+        self.score_rows = (self.xt * resid)[:, None]
+        self.xx_rows = (self.xt ** 2)[:, None]
+        self.a_rows = {"y": (self.xt * self.yt)[:, None], "x": (self.xt * self.xt)[:, None]}
+        self.zx_rows = Z * self.xt[:, None] if rank_w else None
+        self.z_rows = {"y": Z * self.yt[:, None], "x": self.zx_rows} if rank_w else None
+
+
+class _WCR:
+    """Precomputed pieces of the partialled model y~ = b x~ + e (FWL on W), cluster codes and draws."""
+
+    def __init__(self, y, x, W, codes, V, partialled: Partialled | None = None):
+        part = partialled if partialled is not None else Partialled(y, x, W)
+        self.codes = codes
+        self.G = int(codes.max()) + 1
+        self.n = part.n
+        self.yt, self.xt, self.xx, self.beta = part.yt, part.xt, part.xx, part.beta
+        self.k = part.rank_w + 1
+        self.scale = self.G / (self.G - 1) * (self.n - 1) / (self.n - self.k)
+        score = _group_sum(part.score_rows, codes, self.G)[:, 0]
         self.se = float(np.sqrt(self.scale * (score @ score)) / self.xx)
         # The restricted residuals are linear in the null value, u~(b0) = y~ - b0·x~, and so are the per-draw
         # bootstrap scores and numerators: precompute both parts once, then each null costs O(G·B).
         # score_g(v) = x~_g' [M_X (u∘v)]_g = sum_h M[g,h] v_h with
         # M = diag(a) - (s/x~'x~) a' - P Q',  a_h = x~_h'u_h,  s_g = x~_g'x~_g,  P_g = x~_g'Z_g,  Q_h = Z_h'u_h.
-        s = _group_sum((self.xt ** 2)[:, None], codes, self.G)[:, 0]
-        P = _group_sum(Z * self.xt[:, None], codes, self.G) if rank_w else None
+        s = _group_sum(part.xx_rows, codes, self.G)[:, 0]
+        P = _group_sum(part.zx_rows, codes, self.G) if part.rank_w else None
 
-        def m_times_v(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            a = _group_sum((self.xt * u)[:, None], codes, self.G)[:, 0]
+        def m_times_v(u: str) -> tuple[np.ndarray, np.ndarray]:
+            a = _group_sum(part.a_rows[u], codes, self.G)[:, 0]
             M = np.diag(a) - np.outer(s / self.xx, a)
             if P is not None:
-                M -= P @ _group_sum(Z * u[:, None], codes, self.G).T
+                M -= P @ _group_sum(part.z_rows[u], codes, self.G).T
             return a @ V, M @ V
 
-        self._num0, self._sc0 = m_times_v(self.yt)  # part at b0 = 0
-        self._num1, self._sc1 = m_times_v(self.xt)  # minus the part per unit of b0
+        self._num0, self._sc0 = m_times_v("y")  # part at b0 = 0
+        self._num1, self._sc1 = m_times_v("x")  # minus the part per unit of b0
+        self._buf = np.empty_like(self._sc0)
 
     def boot_t(self, null: float) -> np.ndarray:
         """Bootstrap t statistics (B,) for H0: b = null, with restricted residuals u~ = y~ - null·x~."""
         num = (self._num0 - null * self._num1) / self.xx  # b* - null
-        scores = self._sc0 - null * self._sc1
+        # scores = sc0 - null·sc1, in a buffer reused by every null of the interval search
+        scores = np.subtract(self._sc0, np.multiply(self._sc1, null, out=self._buf), out=self._buf)
         se = np.sqrt(self.scale * np.einsum("gb,gb->b", scores, scores)) / self.xx
         with np.errstate(divide="ignore", invalid="ignore"):
             return num / se
@@ -246,7 +275,8 @@ class _WCR:
     def p_value(self, null: float) -> float:
         t = (self.beta - null) / self.se
         tb = np.abs(self.boot_t(null))
-        return float(np.mean(tb >= abs(t) * (1 - _TIE_RTOL)))
+        # the share of draws at least as extreme (count / B: the same number as the mean of the booleans)
+        return float(np.count_nonzero(tb >= abs(t) * (1 - _TIE_RTOL)) / tb.size)
 
 
 # Interval search: the bracket doubles its distance from the estimate at most _MAX_DOUBLINGS times, to 2^20 (about
@@ -356,27 +386,41 @@ def wild_cluster_bootstrap(formula_or_design, data: pd.DataFrame, cluster: str |
 
 def t_pvalue(t: float, df: int) -> float:
     """Two-sided p-value of a t statistic with ``df`` degrees of freedom."""
-    return float(2 * stats.t.sf(abs(t), df))
+    return float(2 * stdtr(df, -abs(t)))
 
 
-def wild_bootstrap_draws(y: np.ndarray, X: pd.DataFrame, clusters: np.ndarray, term: str, weights: np.ndarray, *,
-                         level: float = 0.95, ci: bool = True) -> tuple[WildBootstrap, np.ndarray, np.ndarray]:
+def wild_bootstrap_draws(y: np.ndarray, X: pd.DataFrame | None, clusters: np.ndarray, term: str,
+                         weights: np.ndarray, *, level: float = 0.95, ci: bool = True,
+                         partialled: Partialled | None = None) -> tuple[WildBootstrap, np.ndarray, np.ndarray]:
     """``wild_cluster_bootstrap`` with the cluster weights passed in (G, B), plus the draws themselves.
 
     Returns the bootstrap result (CR1 estimate and SE, WCR p-value and interval for H0: term = 0) and the
     bootstrap estimates and t statistics under that null, (B,) each. With one weight array for several
     specifications they are resampled jointly (the specification-curve test of ``analysis.multiverse``).
     ``clusters`` are codes 0..G-1, one per row of ``X``; row g of ``weights`` belongs to cluster g.
+    ``partialled``: the design's ``partial_out(y, x, W)``, shared by several calls on one design (other
+    clusterings or weights); ``X`` is then not needed (None).
     """
-    x = X[term].to_numpy(dtype=float)
-    W = X.drop(columns=[term]).to_numpy(dtype=float)
+    if partialled is None:
+        partialled = partial_out(y, *split_design(X, term))
     codes = np.asarray(clusters, dtype=np.int64)
-    w = _WCR(np.asarray(y, dtype=float), x, W, codes, weights)
+    w = _WCR(None, None, None, codes, weights, partialled=partialled)
     interval, note = (float("nan"), float("nan")), ""
     if ci:
         (low, note_low), (high, note_high) = _invert(w, 1 - level, -1), _invert(w, 1 - level, +1)
         interval, note = (low, high), _ci_note(note_low, note_high, w.G)
     res = WildBootstrap(term=term, estimate=w.beta, std_error=w.se, t_stat=w.beta / w.se, null=0.0,
                         p_value=w.p_value(0.0), ci=interval, level=level, reps=weights.shape[1], weights="given",
-                        seed=None, enumerated=False, n_obs=len(x), n_clusters=w.G, ci_note=note)
+                        seed=None, enumerated=False, n_obs=w.n, n_clusters=w.G, ci_note=note)
     return res, w._num0 / w.xx, w.boot_t(0.0)
+
+
+def split_design(X: pd.DataFrame, term: str) -> tuple[np.ndarray, np.ndarray]:
+    """(x, W): the ``term`` column of the design ``X`` and the other columns, in order, as float arrays."""
+    return X[term].to_numpy(dtype=float), X.drop(columns=[term]).to_numpy(dtype=float)
+
+
+def partial_out(y: np.ndarray, x: np.ndarray, W: np.ndarray) -> Partialled:
+    """The cluster-independent part of the WCR bootstrap of the coefficient of ``x`` in y ~ x + W (see
+    ``Partialled``); ``wild_bootstrap_draws(..., partialled=...)`` takes it."""
+    return Partialled(np.asarray(y, dtype=float), np.asarray(x, dtype=float), np.asarray(W, dtype=float))
