@@ -12,21 +12,31 @@ choices add what h4 does not vary:
 
 OLS rows (CR1 and WCR) and the null draws of one fit come from one ``models.inference.wild_bootstrap_draws`` on
 the design (constant, regressors, country and year dummies) with the hypothesis' shared cluster weights: its
-CR1 estimate and SE are the OLS ones (Frisch-Waugh-Lovell; equal to h4's ``cluster_ols`` to rounding). PPML is h4's (``country.fit_ppml``: statsmodels Poisson GLM with the same
-dummies, clustered by economy, t(G-1)) on the design matrix. The specification-curve test uses the
-OLS specifications with CR1 inference (each distinct OLS estimate once); PPML specifications do not enter it.
+CR1 estimate and SE are the OLS ones (Frisch-Waugh-Lovell; equal to h4's ``cluster_ols`` to rounding). PPML is
+h4's (``country.fit_ppml``: statsmodels Poisson GLM with the same dummies, clustered by economy, t(G-1)) on the
+design matrix. The specification-curve test uses the OLS specifications with CR1 inference (each distinct OLS
+estimate once); PPML specifications do not enter it.
+
+Speed without other numbers: within a task, the sample of ``model_frame`` is drawn once per price basis, flag
+treatment, lag and estimator on the whole panel (``broad_frame``) and each specification's economies and years
+are then selected from it (``restrict``; the filters are row-wise, so the order does not matter, and the
+centring is ``model_frame``'s on the final sample); the design is built with numpy (``design_arrays``, the
+columns and values of ``design_matrix``). tests/test_multiverse_country.py checks both against
+``model_frame`` / ``ppml_frame`` and ``design_matrix`` to the last bit.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import data
 from ..models import country, inference
 from . import choices
-from .tasks import ESTIMATION_ERRORS, Task, check_finite, failed, null_weights, ols_rows, t_row, weights_for, weights_seed
+from .tasks import (ESTIMATION_ERRORS, Task, check_finite, failed, null_weights, ols_rows, t_row, t_sf2, weights_for,
+                    weights_seed)
 
 SPEC_OF = {"C1a": "C1 triadic", "C1b": "C1 PCT", "C2a": "C2 HERD financed by business",
            "C2b": "C2 HERD financed by business", "C3a": "C3 TFP growth"}
@@ -60,6 +70,11 @@ def fit_key(spec: dict) -> tuple:
                                            "effects"))
 
 
+def model_spec(spec: dict) -> country.Spec:
+    """h4's model of the specification's hypothesis."""
+    return next(s for s in country.SPECS if s.name == SPEC_OF[spec["hypothesis"]])
+
+
 def panel_variant(panel: pd.DataFrame, spec: dict, cspec: country.Spec) -> pd.DataFrame:
     """The panel with the price basis and the E-flag treatment of ``spec`` applied to the model's variables."""
     p = panel
@@ -77,16 +92,64 @@ def panel_variant(panel: pd.DataFrame, spec: dict, cspec: country.Spec) -> pd.Da
     return p
 
 
-def sample(panel: pd.DataFrame, spec: dict) -> country.ModelFrame:
-    """The estimation sample of a specification (``country.model_frame`` or ``ppml_frame``)."""
-    cspec = next(s for s in country.SPECS if s.name == SPEC_OF[spec["hypothesis"]])
+def _selection(spec: dict) -> tuple[list[str], tuple[int, int] | None]:
+    """(economies excluded, years or None for all) of a specification."""
     excl = {"none": [], "CHN": ["CHN"], "non_oecd": list(spec["_non_oecd"])}[spec["exclude"]]
     years = None if spec["window"] == "all" else choices.window_years(spec["window"], choices.COUNTRY_YEARS)
+    return excl, years
+
+
+def sample(panel: pd.DataFrame, spec: dict) -> country.ModelFrame:
+    """The estimation sample of a specification (``country.model_frame`` or ``ppml_frame``)."""
+    cspec = model_spec(spec)
+    excl, years = _selection(spec)
     kw = dict(lag=int(spec["lag"]), exclude=excl, years=years, drop_breaks=spec["flags"] != "keep")
     p = panel_variant(panel, spec, cspec)
     if spec["estimator"] == "ppml_twfe":
         return country.ppml_frame(p, cspec, **kw)
     return country.model_frame(p, cspec, **kw)
+
+
+def broad_key(spec: dict) -> tuple:
+    """Specifications whose samples are selections (economies, years) of one ``broad_frame``."""
+    return (SPEC_OF[spec["hypothesis"]], spec["estimator"], spec.get("prices", ""), spec["flags"], int(spec["lag"]))
+
+
+def share_key(spec: dict) -> tuple:
+    """What ``engine.plan`` keeps in one task: the specifications of one ``broad_frame``."""
+    return broad_key(spec)
+
+
+def broad_frame(panel: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """``model_frame``'s sample of the specification's model, price basis, flags and lag on every economy and
+    year, not centred (for PPML: with the count as the outcome, as ``ppml_frame`` draws it)."""
+    cspec = model_spec(spec)
+    mspec = replace(cspec, outcome=cspec.count, count=None) if spec["estimator"] == "ppml_twfe" else cspec
+    return country.model_frame(panel_variant(panel, spec, cspec), mspec, lag=int(spec["lag"]),
+                               drop_breaks=spec["flags"] != "keep", centre=False).data
+
+
+def restrict(broad: pd.DataFrame, panel: pd.DataFrame, spec: dict) -> country.ModelFrame:
+    """The specification's sample from its ``broad_frame``: the same rows, order and values as ``sample``
+    (which is called instead when fewer than two economies remain, so that the error is its own)."""
+    cspec = model_spec(spec)
+    excl, years = _selection(spec)
+    keep = np.ones(len(broad), dtype=bool)
+    if excl:
+        keep &= ~broad["entity"].isin(excl).to_numpy(dtype=bool)
+    if years is not None:
+        keep &= ((broad["year"] >= years[0]) & (broad["year"] <= years[1])).to_numpy(dtype=bool)
+    df = broad[keep]
+    if df["entity"].nunique() < 2:
+        return sample(panel, spec)
+    df = df.copy()
+    if cspec.interaction:  # model_frame's centring, on the final sample
+        for x in cspec.regressors[:2]:
+            df[x] = df[x] - float(df[x].mean())
+    df = df.reset_index(drop=True)
+    if spec["estimator"] == "ppml_twfe":  # ppml_frame: economies without any count carry no information
+        df = df[df.groupby("entity")[cspec.count].transform("sum") > 0].reset_index(drop=True)
+    return country.ModelFrame(cspec, df, int(spec["lag"]), "")
 
 
 def design_matrix(mf: country.ModelFrame, outcome: str, trends: bool) -> tuple[np.ndarray, pd.DataFrame]:
@@ -106,20 +169,57 @@ def design_matrix(mf: country.ModelFrame, outcome: str, trends: bool) -> tuple[n
     return d[outcome].to_numpy(dtype=float), pd.concat(parts, axis=1)
 
 
+def _dummies(values: pd.Series) -> np.ndarray:
+    """0/1 columns of every value but the first, in sorted text order (``pd.get_dummies(...).iloc[:, 1:]``)."""
+    levels, codes = np.unique(values.astype(str).to_numpy(dtype=object), return_inverse=True)
+    return (codes.reshape(-1, 1) == np.arange(1, len(levels))).astype(np.float64)
+
+
+def design_arrays(mf: country.ModelFrame, outcome: str, trends: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``design_matrix`` as arrays: (y, X in Fortran order, as statsmodels receives the frame, and the names of
+    the constant and the regressors, X's first columns); the same values to the last bit."""
+    d, spec = mf.data, mf.spec
+    cols, names = [np.ones(len(d))], ["Intercept"]
+    for t in country.terms(spec):
+        a, _, b = t.partition(":")
+        cols.append(d[a].to_numpy(dtype=float) * d[b].to_numpy(dtype=float) if b else d[a].to_numpy(dtype=float))
+        names.append(t)
+    entity = _dummies(d["entity"])
+    parts = [np.column_stack(cols), entity, _dummies(d["year"])]
+    if trends:
+        years = d["year"].astype(float).to_numpy() - float(d["year"].mean())
+        parts.append(entity * years[:, None])
+    return d[outcome].to_numpy(dtype=float), np.asfortranarray(np.hstack(parts)), names
+
+
 def _ppml(mf: country.ModelFrame, spec: dict) -> dict:
     """h4's PPML (``country.fit_ppml``: statsmodels Poisson GLM, cluster-robust by economy, t(G-1)) on the design
     matrix instead of a formula (the fractional patent counts are valid PPML outcomes)."""
-    import statsmodels.api as sm
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
-    y, X = design_matrix(mf, mf.spec.count, False)
+    y, X, names = design_arrays(mf, mf.spec.count, False)
     codes, _ = pd.factorize(mf.data[CLUSTER], sort=True)
-    res = sm.GLM(y, X, family=sm.families.Poisson()).fit(
+    res = GLM(y, X, family=families.Poisson()).fit(
         cov_type="cluster", cov_kwds={"groups": codes, "use_correction": True}, maxiter=100, tol=1e-8)
     G = int(codes.max()) + 1
-    term = spec["term"]
-    check_finite(float(res.params[term]), float(res.bse[term]))
-    return {**t_row(float(res.params[term]), float(res.bse[term]), G - 1), "n_obs": int(res.nobs),
-            "n_clusters": G, "inference": f"PPML, cluster-robust by {CLUSTER}, t({G - 1})", "seed": "", "error": ""}
+    j = names.index(spec["term"])
+    est, se = float(res.params[j]), float(res.bse[j])
+    check_finite(est, se)
+    return {**t_row(est, se, G - 1), "n_obs": int(res.nobs), "n_clusters": G,
+            "inference": f"PPML, cluster-robust by {CLUSTER}, t({G - 1})", "seed": "", "error": ""}
+
+
+def _sample(broad: dict, panel: pd.DataFrame, spec: dict) -> country.ModelFrame:
+    """``sample`` through the task's last ``broad_frame`` (kept in ``broad``; specifications arrive grouped)."""
+    k = broad_key(spec)
+    if k not in broad:
+        broad.clear()
+        try:
+            broad[k] = broad_frame(panel, spec)
+        except ESTIMATION_ERRORS:
+            broad[k] = None  # let the specification's own sample raise its own error
+    return sample(panel, spec) if broad[k] is None else restrict(broad[k], panel, spec)
 
 
 def estimate(task: Task) -> tuple[list[dict], dict]:
@@ -128,21 +228,24 @@ def estimate(task: Task) -> tuple[list[dict], dict]:
     panel = task.data["panel"]
     rows, nulls, weights = [], {}, {}
     fits: dict[tuple, tuple] = {}
+    broad: dict[tuple, pd.DataFrame] = {}
     for spec in task.specs:
         spec = {**spec, "_non_oecd": task.settings.get("non_oecd", [])}
         key, wkey = fit_key(spec), f"{spec['hypothesis']}:{CLUSTER}"
         try:
             if spec["estimator"] == "ppml_twfe":
-                rows.append({"spec_id": spec["spec_id"], **_ppml(sample(panel, spec), spec)})
+                rows.append({"spec_id": spec["spec_id"], **_ppml(_sample(broad, panel, spec), spec)})
                 continue
             if key not in fits:
-                mf = sample(panel, spec)
-                y, X = design_matrix(mf, mf.spec.outcome, spec["effects"] == "twoway_trends")
+                mf = _sample(broad, panel, spec)
+                y, X, names = design_arrays(mf, mf.spec.outcome, spec["effects"] == "twoway_trends")
                 if wkey not in weights:
                     weights[wkey] = null_weights(task.seed, wkey, task.settings["cluster_labels"][CLUSTER],
                                                  task.reps)
                 codes, V = weights_for(weights[wkey], mf.data[CLUSTER])
-                fits = {key: inference.wild_bootstrap_draws(y, X, codes, spec["term"], V)}  # grouped by key
+                j = names.index(spec["term"])
+                part = inference.partial_out(y, np.ascontiguousarray(X[:, j]), np.delete(X, j, axis=1))
+                fits = {key: inference.wild_bootstrap_draws(y, None, codes, spec["term"], V, partialled=part)}
             wb, b_star, t_star = fits[key]
             check_finite(wb.estimate, wb.std_error)
         except ESTIMATION_ERRORS as exc:
@@ -150,5 +253,5 @@ def estimate(task: Task) -> tuple[list[dict], dict]:
             continue
         rows.append(ols_rows(spec, wb, CLUSTER, "country", weights_seed(task, wkey)))
         if task.test and spec["inference"] == "cr1":
-            nulls[spec["spec_id"]] = (b_star, 2 * stats.t.sf(np.abs(t_star), wb.n_clusters - 1))
+            nulls[spec["spec_id"]] = (b_star, t_sf2(t_star, wb.n_clusters - 1))
     return rows, nulls

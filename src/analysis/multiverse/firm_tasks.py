@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr  # the normal cdf: scipy.stats.norm.sf(z) is ndtr(-z)
 
 from ..models import count_panel, firm
 from . import choices
@@ -124,9 +124,9 @@ def scores(fit: count_panel.CountFit, y: np.ndarray, X: pd.DataFrame, groups: pd
     """(observation scores at the estimate, kept rows) of a fitted count model; columns as ``fit.params``."""
     b = fit.params.to_numpy()
     if fit.estimator == "negbin":
-        import statsmodels.api as sm
-        return sm.NegativeBinomial(y, X.to_numpy(dtype=float), loglike_method="nb2").score_obs(b), \
-            np.ones(len(y), bool)
+        from statsmodels.discrete.discrete_model import NegativeBinomial  # as count_panel.negbin fits it
+
+        return NegativeBinomial(y, X.to_numpy(dtype=float), loglike_method="nb2").score_obs(b), np.ones(len(y), bool)
     Xa = X.to_numpy(dtype=float)
     if fit.estimator == "pooled_poisson":
         return Xa * (y - np.exp(Xa @ b))[:, None], np.ones(len(y), bool)
@@ -151,4 +151,4 @@ def score_null(fit: count_panel.CountFit, y, X: pd.DataFrame, groups, term: str,
     G = len(c)
     b_star = cv.sum(axis=0)
     se_star = np.sqrt(G / (G - 1) * (cv ** 2).sum(axis=0))
-    return b_star, 2 * stats.norm.sf(np.abs(b_star / se_star))
+    return b_star, 2 * ndtr(-np.abs(b_star / se_star))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr, stdtr, stdtrit  # what scipy.stats.norm / t compute, without its overhead
 
 from ..errors import SangakuError
 from ..models import inference
@@ -85,11 +85,18 @@ def weights_for(table: dict, cluster_labels: pd.Series) -> tuple[np.ndarray, np.
     return codes.astype(np.int64), np.vstack([table[u] for u in uniq])
 
 
+def t_sf2(t, df: int):
+    """Two-sided p-values of t statistics (scalar or array) with ``df`` degrees of freedom:
+    2 P(T > |t|) = 2 stdtr(df, -|t|), the very numbers of ``2 * scipy.stats.t.sf(abs(t), df)``."""
+    return 2 * stdtr(df, -np.abs(t))
+
+
 def t_row(estimate: float, se: float, df: int | None) -> dict:
-    """p-value and 95 % interval from an estimate and its SE: t(df), or normal when ``df`` is None."""
-    q = Z95 if df is None else float(stats.t.ppf(0.975, df))
+    """p-value and 95 % interval from an estimate and its SE: t(df), or normal when ``df`` is None.
+    (``scipy.stats.t.ppf(q, df)`` is ``stdtrit(df, q)`` and ``norm.sf(z)`` is ``ndtr(-z)``.)"""
+    q = Z95 if df is None else float(stdtrit(df, 0.975))
     z = estimate / se if se > 0 else math.nan
-    p = 2 * (stats.norm.sf(abs(z)) if df is None else stats.t.sf(abs(z), df))
+    p = 2 * (ndtr(-abs(z)) if df is None else stdtr(df, -abs(z)))
     return {"estimate": float(estimate), "std_error": float(se), "ci_low": float(estimate - q * se),
             "ci_high": float(estimate + q * se), "p_value": float(p)}
 
