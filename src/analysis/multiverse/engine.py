@@ -2,17 +2,21 @@
 
 ``run(hypotheses, fix, executor=...)`` loads the declared spaces, numbers every specification of the full grid
 (``<hypothesis>-<nnnn>`` in grid order, so an id means the same specification whatever is fixed), groups the
-specifications that share a fit into tasks of about ``CHUNK_FITS`` fits, submits them to the executor (default:
-a local ``ProcessPoolExecutor``; ``distributed.Client(...).get_executor()`` works the same way) and collects the
-results in submission order. Verdicts are computed here, in the client, by the registered rule
+specifications that share a fit into tasks of about ``CHUNK_FITS`` fits (a task ends where the family's
+``share_key`` changes, so that the specifications sharing a sample stay together), submits them to the executor
+(default: a local ``ProcessPoolExecutor``; ``distributed.Client(...).get_executor()`` works the same way) and
+collects the results in submission order. Verdicts are computed here, in the client, by the registered rule
 (``models.verdicts.judge``), and the specification-curve test by ``analysis.multiverse.nulltest``.
 
-The local pool starts its workers with ``spawn`` (one BLAS thread each, ``multiverse.workers``), so a script
-that calls ``run`` without an executor must guard its entry point with ``if __name__ == "__main__":`` (as for
-any spawned ``multiprocessing`` pool); notebooks and interactive sessions need nothing.
+The local pool forks its workers where the platform can (Linux: they start at once, with every module the
+caller has imported, instead of importing numpy, pandas, scipy and statsmodels again) and spawns them
+elsewhere; either way with one BLAS thread each (``multiverse.workers``). A script that calls ``run`` without
+an executor on a platform that spawns must guard its entry point with ``if __name__ == "__main__":`` (as for any
+spawned ``multiprocessing`` pool); notebooks and interactive sessions need nothing.
 
-Results do not depend on the executor or the number of workers: tasks are fixed by the grid and ``CHUNK_FITS``,
-every seed derives from ``seed`` and a hypothesis and clustering (``tasks.null_weights``).
+Results do not depend on the executor, the start method or the number of workers: tasks are fixed by the grid,
+``CHUNK_FITS`` and the share keys, every seed derives from ``seed`` and a hypothesis and clustering
+(``tasks.null_weights``).
 """
 
 from __future__ import annotations
@@ -100,15 +104,18 @@ def specifications(spaces: list[space.Space], fix: dict | None = None) -> list[d
 
 
 def plan(specs: list[dict], data: dict, settings: dict, *, reps: int, seed: int, test: bool) -> list[Task]:
-    """Tasks of about ``CHUNK_FITS`` fits each, in grid order; a fit is never split across tasks."""
+    """Tasks of at least ``CHUNK_FITS`` fits each (the last of a family may have fewer), in grid order; a fit is
+    never split across tasks, and a task ends only where the family's ``share_key`` (the part of a fit its
+    module computes once for several fits: a sample, a set of elasticities) changes."""
     tasks: list[Task] = []
     for family in dict.fromkeys(s["family"] for s in specs):
         mod = module(family)
+        share = getattr(mod, "share_key", None)
         fam = [s for s in specs if s["family"] == family]
         chunk, keys = [], []
         for s in fam:
             k = mod.fit_key(s)
-            if k not in keys and len(keys) >= CHUNK_FITS:
+            if k not in keys and len(keys) >= CHUNK_FITS and (share is None or share(s) != share(chunk[-1])):
                 tasks.append(Task(family, chunk, data[family], settings[family], reps, seed, test))
                 chunk, keys = [], []
             if k not in keys:
@@ -119,11 +126,16 @@ def plan(specs: list[dict], data: dict, settings: dict, *, reps: int, seed: int,
     return tasks
 
 
-def default_executor(workers: int | None = None) -> cf.Executor:
+def start_method() -> str:
+    """How the local pool starts its workers: ``fork`` where the platform has it, else ``spawn``."""
+    return "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+
+
+def default_executor(workers: int | None = None, method: str | None = None) -> cf.Executor:
     """A local process pool with ``workers`` processes (default: the machine's cores, at most 2), started by
-    ``spawn`` with one BLAS thread per worker (``multiverse.workers``)."""
+    ``method`` (default ``start_method()``) with one BLAS thread per worker (``multiverse.workers``)."""
     n = workers or min(2, os.cpu_count() or 1)
-    return cf.ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"),
+    return cf.ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context(method or start_method()),
                                   initializer=workers_mod.one_blas_thread)
 
 
