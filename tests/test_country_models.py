@@ -1,5 +1,6 @@
 """Country-level models: panel built from the raw files, estimators recover known coefficients, real-data pins,
-parameter errors."""
+parameter errors. pwt_tidy and raw_msti (the raw MSTI extract read as strings, independently of the loader) are
+the session fixtures of tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -9,13 +10,6 @@ import pytest
 
 from analysis.errors import ParameterError
 from analysis.models import country
-from analysis.sources import pwt
-from analysis import vintages
-
-
-@pytest.fixture(scope="module")
-def pwt_tidy(raw_dir):
-    return pwt.load(raw_dir)
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +20,6 @@ def panel(msti_tidy, pwt_tidy):
 @pytest.fixture(scope="module")
 def res(msti_tidy, pwt_tidy):
     return country.estimate(msti_tidy, pwt_tidy, {"bootstrap_reps": 199})
-
-
-@pytest.fixture(scope="module")
-def raw_msti(raw_dir):
-    """The raw MSTI extract, read independently of the loader (codes in the first part of each header)."""
-    cols = ["REF_AREA", "MEASURE", "UNIT_MEASURE", "PRICE_BASE", "TRANSFORMATION", "TIME_PERIOD", "OBS_VALUE",
-            "OBS_STATUS", "UNIT_MULT"]
-    df = pd.read_csv(vintages.folder(raw_dir, "oecd_msti") / "msti_raw.csv.gz", dtype=str, keep_default_na=False, usecols=cols)
-    return df
 
 
 def _raw(raw_msti, area, measure, unit, year):

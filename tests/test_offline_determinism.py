@@ -41,8 +41,7 @@ GUARD = textwrap.dedent('''
 ''')
 
 
-@pytest.fixture()
-def offline_env(tmp_path):
+def _offline_env(tmp_path: Path) -> tuple[dict, Path, Path]:
     guard_dir = tmp_path / "guard"
     guard_dir.mkdir()
     (guard_dir / "sitecustomize.py").write_text(GUARD)
@@ -55,6 +54,20 @@ def offline_env(tmp_path):
     return env, log, root
 
 
+@pytest.fixture()
+def offline_env(tmp_path):
+    return _offline_env(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def offline_build(tmp_path_factory):
+    """``analysis data`` run once under the socket guard into a scratch project: the offline test runs a notebook
+    on it, and the determinism test compares it with a second build (one full build fewer than two per test)."""
+    env, log, root = _offline_env(tmp_path_factory.mktemp("offline"))
+    subprocess.run([sys.executable, "-m", "analysis.cli", "data"], env=env, check=True, capture_output=True)
+    return env, log, root
+
+
 def test_guard_blocks_and_records_a_real_attempt(offline_env):
     env, log, _ = offline_env
     code = "import socket\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\nexcept OSError as e:\n    print(e)"
@@ -63,9 +76,8 @@ def test_guard_blocks_and_records_a_real_attempt(offline_env):
     assert "192.0.2.1" in log.read_text()
 
 
-def test_data_build_and_a_notebook_run_offline(offline_env):
-    env, log, root = offline_env
-    subprocess.run([sys.executable, "-m", "analysis.cli", "data"], env=env, check=True, capture_output=True)
+def test_data_build_and_a_notebook_run_offline(offline_build):
+    env, log, root = offline_build
     assert (root / "data" / "processed" / "oecd_msti.parquet").exists()
     (root / "notebooks").mkdir()
     for name in ("fig01_business_researchers_index.ipynb", "notebooks.toml"):
@@ -79,10 +91,11 @@ def test_data_build_and_a_notebook_run_offline(offline_env):
     assert not log.exists(), f"network connections attempted: {log.read_text()}"
 
 
-def test_two_builds_are_byte_identical(tmp_path):
-    a, b = tmp_path / "a", tmp_path / "b"
+def test_two_builds_are_byte_identical(offline_build, tmp_path):
+    """A build in this process and the command-line build of the offline test (another process) agree."""
+    a, b = tmp_path / "a", offline_build[2] / "data" / "processed"
     ha = build.build(out=a)
-    hb = build.build(out=b)
+    hb = json.loads((b / "BUILD.json").read_text())["outputs"]
     assert ha == hb and len(ha) >= 2
     for name in ha:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name

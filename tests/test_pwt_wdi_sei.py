@@ -13,11 +13,6 @@ from analysis.sources import ncses_sei, pwt, wdi
 
 
 @pytest.fixture(scope="module")
-def pwt_tidy(raw_dir):
-    return pwt.load(raw_dir)
-
-
-@pytest.fixture(scope="module")
 def wdi_tidy(raw_dir):
     return wdi.load(raw_dir)
 
