@@ -58,6 +58,8 @@ class Context:
     versions: dict[str, str]
     outputs: dict[str, str]
     kernel: str = layout.KERNEL_NAME
+    # each imported name's module closure, computed once per planning step (codegraph.closure)
+    closures: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def current(cls) -> "Context":
@@ -85,10 +87,10 @@ def input_hashes(nb: Notebook, params: dict[str, Any], ctx: Context) -> dict[str
     return out
 
 
-def code_modules(nb: Notebook) -> dict[str, Path]:
+def code_modules(nb: Notebook, ctx: Context | None = None) -> dict[str, Path]:
     """The ``analysis`` modules a notebook's code and its validate hook reach."""
     hook = str(nb.meta.get("validate", "")).partition(":")[0]
-    return codegraph.closure([hook] if hook else [], nb.code_sources())
+    return codegraph.closure([hook] if hook else [], nb.code_sources(), memo=ctx.closures if ctx else None)
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class Key:
 def notebook_key(nb: Notebook, params: dict[str, Any], ctx: Context) -> Key:
     """The key of one execution of ``nb`` with ``params``."""
     ins = input_hashes(nb, params, ctx)
-    code = codegraph.file_hashes(code_modules(nb))
+    code = codegraph.file_hashes(code_modules(nb, ctx))
     parts = {
         "notebook": sha({"cells": nb.cells, "sangaku": nb.meta, "spec": nb.spec.as_dict()}),
         "parameters": sha(params),

@@ -137,11 +137,24 @@ def _direct(module: str, file: Path) -> list[str]:
     return names
 
 
-def closure(roots: Iterable[str], sources: Iterable[str] = (), package_dir: Path | None = None) -> dict[str, Path]:
-    """Every ``analysis`` module reached from the ``roots`` modules and the code in ``sources``: name -> file."""
+def closure(roots: Iterable[str], sources: Iterable[str] = (), package_dir: Path | None = None,
+            memo: dict | None = None) -> dict[str, Path]:
+    """Every ``analysis`` module reached from the ``roots`` modules and the code in ``sources``: name -> file.
+
+    ``memo`` (a dict the caller keeps for one planning step, ``cache.Context``) remembers each imported name's
+    own closure, so the 27 jobs of a reproduce, which import mostly the same modules, walk each module once.
+    """
     todo = list(roots)
     for src in sources:
         todo.extend(_cell_names(src))
+    if memo is not None:
+        out: dict[str, Path] = {}
+        for name in todo:
+            key = (name, str(package_dir))
+            if key not in memo:
+                memo[key] = closure([name], package_dir=package_dir)
+            out.update(memo[key])
+        return dict(sorted(out.items()))
     seen: dict[str, Path] = {}
     while todo:
         name = todo.pop()
