@@ -6,12 +6,21 @@ Everything runs in child processes of this one, in one window (so the ratios com
 machine), with ``SANGAKU_OUTPUT`` pointing at a temporary folder: the benchmark never touches ``output/``.
 
 1. ``analysis data``: wall time (median of ``--repeat``) and the build's own peak-memory line.
-2. Baseline: every notebook one after another with the plain papermill API in one process (kernel ``sangaku``,
-   cwd ``notebooks/``).
-3. Ours: ``analysis reproduce --force --no-data --no-site`` (the same notebooks; current data) and the full
-   ``analysis reproduce --force`` (verify, data, notebooks, site); then a no-op ``analysis reproduce``.
-4. The floor: the notebooks' code as plain Python in processes forked from one parent that has imported every
-   module the notebooks import (imports paid once), over ``--jobs`` processes; its CPU time is the pure compute.
+Baseline, ours and the floor do identical jobs: the runs ``analysis.execution.pipeline.reproduce`` schedules (every
+notebook with its defaults, and every figure notebook again with ``lang = "en"``, its files in
+``output/runs/<name>__<hash>/`` as the runner puts them), each starting from an empty output folder of its own, so
+no one profits from a cache the others lack (the multiverse that h5 and h6 share, ``multiverse.memo``, lives in
+the output folder's ``.cache/multiverse``).
+
+2. Baseline: those runs one after another with the plain papermill API in one process (kernel ``sangaku``,
+   cwd ``notebooks/``, parameters injected by papermill).
+3. Ours: ``analysis reproduce --force --no-data --no-site`` (the same runs; current data) and the full
+   ``analysis reproduce --force`` (verify, data, notebooks, site); then a no-op ``analysis reproduce`` (and one
+   with ``--no-site``, the runner's part of it).
+4. The floor: the same runs' code as plain Python (parameters assigned after the ``parameters`` cell) in
+   processes forked from one parent that has imported every module the notebooks import (imports paid once),
+   over ``--jobs`` processes, in the runner's order (longest critical path first, ``after`` respected); its CPU
+   time is the pure compute.
 5. Phases, one notebook at a time through this script's own Jupyter kernel client (``jupyter_client``):
    kernel start, imports (the notebook's import lines), compute (its code cells, less save), save (time in
    ``Figure.savefig`` and in ``analysis.io`` writes), shutdown (a graceful kernel shutdown, as a runner waits
@@ -94,22 +103,46 @@ def import_lines(nb: Path) -> list[str]:
     return [ln for src in code_cells(nb) for ln in src.splitlines() if ln.startswith(("import ", "from "))]
 
 
+def planned_runs(output: Path) -> list[dict]:
+    """The runs ``reproduce`` schedules, in the runner's order, for an output folder: name, out_name, parameters
+    (an English run's ``output_dir`` as the runner derives it), after."""
+    os.environ["SANGAKU_OUTPUT"] = str(output)
+    try:
+        from analysis.execution import cache, pipeline, schedule
+        from analysis.execution.jobs import make_job
+        from analysis.execution.specs import discover, load_notebook, load_specs
+
+        specs = load_specs()
+        nbs = [load_notebook(p, specs) for p in discover().values()]
+        ctx = cache.Context.current()
+        jobs = [make_job(nb, {}, ctx) for nb in nbs]
+        jobs += [make_job(nb, {"lang": "en"}, ctx) for nb in nbs if pipeline.english_run(nb)]
+        rank = schedule.priorities(jobs)
+        jobs.sort(key=lambda j: (-rank[j.out_name], j.out_name))
+        return [{"name": j.name, "out_name": j.out_name, "parameters": j.parameters, "after": list(j.after)}
+                for j in jobs]
+    finally:
+        os.environ.pop("SANGAKU_OUTPUT", None)
+
+
 BASELINE = r"""
 import json, sys, time, papermill
 from pathlib import Path
-nbdir, tmp = Path(sys.argv[1]), Path(sys.argv[2])
+nbdir, tmp, runs = Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3])
 times = {}
-for nb in sorted(nbdir.glob("*.ipynb")):
+for run in sorted(runs, key=lambda r: r["out_name"]):
     t = time.perf_counter()
-    papermill.execute_notebook(str(nb), str(tmp / nb.name), kernel_name="sangaku", cwd=str(nbdir), progress_bar=False)
-    times[nb.stem] = time.perf_counter() - t
+    papermill.execute_notebook(str(nbdir / (run["name"] + ".ipynb")), str(tmp / (run["out_name"] + ".ipynb")),
+                               parameters=run["parameters"] or None, kernel_name="sangaku", cwd=str(nbdir),
+                               progress_bar=False)
+    times[run["out_name"]] = time.perf_counter() - t
 print("TIMES " + json.dumps(times))
 """
 
 # The floor: one parent imports what every notebook imports, then forks workers that run the code cells.
 FLOOR = r"""
 import concurrent.futures as cf, json, os, sys, time, multiprocessing
-nbdir, order = sys.argv[1], json.loads(sys.argv[2])
+nbdir, runs = sys.argv[1], json.loads(sys.argv[2])
 jobs = int(sys.argv[3])
 os.chdir(nbdir)
 t0 = time.perf_counter()
@@ -117,11 +150,11 @@ for line in json.loads(sys.argv[4]):
     exec(line, {})
 t_imports = time.perf_counter() - t0
 
-def run(name):
+def run(item):
     import matplotlib, matplotlib.pyplot as plt
     matplotlib.rcdefaults()
-    cells = [''.join(c['source']) for c in json.load(open(name + '.ipynb', encoding='utf-8'))['cells']
-             if c['cell_type'] == 'code']
+    cells = [(''.join(c['source']), 'parameters' in c.get('metadata', {}).get('tags', []))
+             for c in json.load(open(item['name'] + '.ipynb', encoding='utf-8'))['cells'] if c['cell_type'] == 'code']
     from IPython.display import display
     ns = {'__name__': '__main__', 'display': display}  # a kernel's builtin
     t = time.process_time()
@@ -129,17 +162,33 @@ def run(name):
         saved = sys.stdout
         sys.stdout = null
         try:
-            for src in cells:
-                exec(compile(src, name, 'exec'), ns)
+            for src, is_parameters in cells:
+                exec(compile(src, item['name'], 'exec'), ns)
+                if is_parameters:  # as papermill injects them, after the defaults
+                    ns.update(item['parameters'])
         finally:
             sys.stdout = saved
     plt.close('all')
-    return name, time.process_time() - t
+    return item['out_name'], time.process_time() - t
 
 t1 = time.perf_counter()
+cpu, waiting, unfinished, running = {}, list(runs), {}, {}
+for r in runs:
+    unfinished[r['name']] = unfinished.get(r['name'], 0) + 1
 # Not multiprocessing.Pool: its daemonic workers may not start processes, and h5/h6 run the multiverse on a pool.
 with cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context('fork')) as pool:
-    cpu = dict(pool.map(run, order))
+    while waiting or running:
+        for r in [r for r in waiting if not any(unfinished.get(a) for a in r['after'])]:
+            if len(running) >= jobs:
+                break
+            waiting.remove(r)
+            running[pool.submit(run, r)] = r
+        done, _ = cf.wait(list(running), return_when=cf.FIRST_COMPLETED)
+        for f in done:
+            r = running.pop(f)
+            name, seconds = f.result()
+            cpu[name] = seconds
+            unfinished[r['name']] -= 1
 print('FLOOR ' + json.dumps({'imports': t_imports, 'wall': time.perf_counter() - t1, 'cpu': cpu}))
 """
 
@@ -237,17 +286,17 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("data build, peak memory", peak.group(1) if peak else "?", "<= 1 GiB"))
         print(f"data build measured ({wall:.1f} s)", flush=True)
 
-        # longest first (code cells' size as a proxy), so the two processes finish together
-        order = [nb.stem for nb in sorted(nbs, key=lambda n: -len(''.join(code_cells(n))))]
         all_imports = sorted({ln for nb in nbs for ln in import_lines(nb)})
+        floor_out = fresh_output(tmp, "floor")
+        runs = planned_runs(floor_out)
         _, floor_cpu_total, _, out = timed_child(
-            [PY, "-c", FLOOR, str(ROOT / "notebooks"), json.dumps(order), str(args.jobs), json.dumps(all_imports)],
-            child_env(fresh_output(tmp, "floor")))
+            [PY, "-c", FLOOR, str(ROOT / "notebooks"), json.dumps(runs), str(args.jobs), json.dumps(all_imports)],
+            child_env(floor_out))
         floor = json.loads(out.split("FLOOR ", 1)[1])
         floor_wall = floor["imports"] + floor["wall"]
         compute_cpu = sum(floor["cpu"].values())
         results["floor"] = floor_wall
-        rows.append((f"floor: notebook code as plain Python, imports once ({floor['imports']:.1f} s), "
+        rows.append((f"floor: the {len(runs)} runs' code as plain Python, imports once ({floor['imports']:.1f} s), "
                      f"forked over {args.jobs}", f"{floor_wall:.1f} s", ""))
         rows.append((f"pure compute (CPU of the floor's notebook code; / {args.jobs} cores)",
                      f"{compute_cpu:.1f} CPU-s / {compute_cpu / args.jobs:.1f} s", ""))
@@ -255,16 +304,24 @@ def main(argv: list[str] | None = None) -> int:
 
         per_nb: dict[str, float] = {}
         if not args.skip_baseline:
-            base, base_cpu, _, out = timed_child([PY, "-c", BASELINE, str(ROOT / "notebooks"),
-                                                  str(fresh_output(tmp, "baseline"))], env)
+            base_out = fresh_output(tmp, "baseline")
+            executed = base_out / "executed"
+            executed.mkdir()
+            base, base_cpu, _, out = timed_child([PY, "-c", BASELINE, str(ROOT / "notebooks"), str(executed),
+                                                  json.dumps(planned_runs(base_out))], child_env(base_out))
             per_nb = json.loads(out.split("TIMES ", 1)[1])
             results["baseline"] = base
-            rows.append((f"baseline: {len(nbs)} notebooks one after another (papermill API)", f"{base:.1f} s", ""))
+            rows.append((f"baseline: the {len(runs)} runs one after another (papermill API)", f"{base:.1f} s", ""))
             print(f"baseline measured ({base:.1f} s)", flush=True)
 
-        ours, ours_cpu, _, _ = timed_child(CLI + ["reproduce", "--force", "--no-data", "--no-site", *jobs], env)
+        env = child_env(fresh_output(tmp, "ours"))
+        ours, ours_cpu, _, out = timed_child(CLI + ["reproduce", "--force", "--no-data", "--no-site", *jobs], env)
+        ran = re.search(r"\[reproduce\] (\d+) ran", out)
+        if ran is None or int(ran.group(1)) != len(runs):
+            sys.exit(f"bench: ours ran {ran.group(1) if ran else '?'} runs, the baseline and the floor {len(runs)}")
         results["ours"] = ours
-        rows.append(("ours: the same notebooks (`reproduce --force --no-data --no-site`)", f"{ours:.1f} s", ""))
+        rows.append((f"ours: the same {len(runs)} runs (`reproduce --force --no-data --no-site`)", f"{ours:.1f} s",
+                     ""))
         print(f"ours (notebooks) measured ({ours:.1f} s)", flush=True)
 
         full, _, _, _ = timed_child(CLI + ["reproduce", "--force", *jobs], env)
@@ -273,6 +330,10 @@ def main(argv: list[str] | None = None) -> int:
         noop, _, _ = median_run(CLI + ["reproduce", *jobs], env, args.repeat)
         results["noop"] = noop
         rows.append(("no-op `reproduce` (everything cached), median", f"{noop:.2f} s", "<= 0.5 s"))
+        noop_ns, _, _ = median_run(CLI + ["reproduce", "--no-site", *jobs], env, args.repeat)
+        results["noop_no_site"] = noop_ns
+        rows.append(("the same with `--no-site` (the runner's part: verify, data check, every key), median",
+                     f"{noop_ns:.2f} s", ""))
         site, _, _ = median_run(CLI + ["site", "--force"], env, 1)
         print("reproduce measured", flush=True)
 
