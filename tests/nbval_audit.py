@@ -9,6 +9,10 @@ down (its kernel stopped), ``<notebook>.done`` records whether every cell passed
 notebooks nbval ran completely in this session, waiting for those still running on another xdist worker; it
 executes the others through the runner itself (a session without nbval, a notebook that failed under nbval).
 
+One notebook, ``OUTPUT_ELSEWHERE``, runs with ``$SANGAKU_OUTPUT`` outside the checkout (``output_elsewhere()``),
+so its printed output paths are absolute: tests/test_nbval_sanitize.py checks that this run passed, instead of
+re-executing it under nbval a second time; the other notebooks print the checkout's ``output/…``.
+
 The plugin is registered by tests/conftest.py (a conftest's hooks would only see items under tests/).
 """
 
@@ -24,6 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 PLUGIN_NAME = "sangaku-nbval-audit"
+OUTPUT_ELSEWHERE = "fig08_university_startups"
 
 
 def run_shared_dir(config: pytest.Config) -> Path:
@@ -37,6 +42,11 @@ def reads_dir(config: pytest.Config) -> Path:
     folder = run_shared_dir(config) / "nbval_reads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def output_elsewhere(config: pytest.Config) -> Path:
+    """``$SANGAKU_OUTPUT`` of the nbval run of ``OUTPUT_ELSEWHERE``: outside the checkout."""
+    return run_shared_dir(config) / "output_elsewhere"
 
 
 def committed_notebook(item: pytest.Item) -> str | None:
@@ -83,15 +93,19 @@ class NbvalAudit:
         declared = {**jobs.declared_inputs(nb, {}), "read_log": str(folder / f"{name}.jsonl")}
         spec_file = folder / f"{name}.declared.json"
         spec_file.write_text(json.dumps(declared, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-        before = os.environ.get(inputs.ENV_DECLARED)
-        os.environ[inputs.ENV_DECLARED] = str(spec_file)  # the kernel nbval starts now inherits it
+        env = {inputs.ENV_DECLARED: str(spec_file)}
+        if name == OUTPUT_ELSEWHERE:
+            env["SANGAKU_OUTPUT"] = str(output_elsewhere(item.config))
+        before = {var: os.environ.get(var) for var in env}
+        os.environ.update(env)  # the kernel nbval starts now inherits them
         try:
             yield
         finally:
-            if before is None:
-                os.environ.pop(inputs.ENV_DECLARED, None)
-            else:
-                os.environ[inputs.ENV_DECLARED] = before
+            for var, value in before.items():
+                if value is None:
+                    os.environ.pop(var, None)
+                else:
+                    os.environ[var] = value
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         path, _, cell = report.nodeid.partition("::")
@@ -115,26 +129,31 @@ def register(config: pytest.Config) -> None:
         config.pluginmanager.register(NbvalAudit(), PLUGIN_NAME)
 
 
-def recorded_runs(config: pytest.Config, names: set[str], timeout: float = 3600.0) -> dict[str, list[dict]]:
-    """The read-log records of each of ``names`` that nbval ran completely and passed in this session, waiting
-    (up to ``timeout`` seconds) for those still running in another worker. Notebooks nbval does not run in this
-    session, or whose run failed or never finished, are left out: the caller executes them itself."""
+def outcomes(config: pytest.Config, names: set[str], timeout: float = 3600.0) -> dict[str, bool]:
+    """Whether every cell passed, for each of ``names`` that nbval runs completely in this session, waiting (up to
+    ``timeout`` seconds) for those still running in another worker. Notebooks nbval does not run in this session,
+    or whose run never finished, are left out: the caller executes them itself."""
     plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
     if plugin is None:
         return {}
     folder = reads_dir(config)
     pending = set(names) & plugin.complete
-    runs: dict[str, list[dict]] = {}
+    done: dict[str, bool] = {}
     deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
         for name in sorted(pending):
-            done = folder / f"{name}.done"
-            if not done.exists():
-                continue
-            pending.discard(name)
-            log = folder / f"{name}.jsonl"
-            if json.loads(done.read_text(encoding="utf-8"))["passed"] and log.exists():
-                runs[name] = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+            if (folder / f"{name}.done").exists():
+                pending.discard(name)
+                done[name] = json.loads((folder / f"{name}.done").read_text(encoding="utf-8"))["passed"]
         if pending:
             time.sleep(0.5)
-    return runs
+    return done
+
+
+def recorded_runs(config: pytest.Config, names: set[str], timeout: float = 3600.0) -> dict[str, list[dict]]:
+    """The read-log records of each of ``names`` that nbval ran completely and passed in this session (see
+    ``outcomes``); the others are left out."""
+    folder = reads_dir(config)
+    return {name: [json.loads(line) for line in (folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+            for name, passed in outcomes(config, names, timeout).items()
+            if passed and (folder / f"{name}.jsonl").exists()}
