@@ -129,7 +129,7 @@ def register(config: pytest.Config) -> None:
         config.pluginmanager.register(NbvalAudit(), PLUGIN_NAME)
 
 
-def outcomes(config: pytest.Config, names: set[str], timeout: float = 3600.0) -> dict[str, bool]:
+def outcomes(config: pytest.Config, names: set[str], timeout: float = 1800.0) -> dict[str, bool]:
     """Whether every cell passed, for each of ``names`` that nbval runs completely in this session, waiting (up to
     ``timeout`` seconds) for those still running in another worker. Notebooks nbval does not run in this session,
     or whose run never finished, are left out: the caller executes them itself."""
@@ -150,7 +150,7 @@ def outcomes(config: pytest.Config, names: set[str], timeout: float = 3600.0) ->
     return done
 
 
-def recorded_runs(config: pytest.Config, names: set[str], timeout: float = 3600.0) -> dict[str, list[dict]]:
+def recorded_runs(config: pytest.Config, names: set[str], timeout: float = 1800.0) -> dict[str, list[dict]]:
     """The read-log records of each of ``names`` that nbval ran completely and passed in this session (see
     ``outcomes``); the others are left out."""
     folder = reads_dir(config)
