@@ -242,3 +242,10 @@ def test_a_failed_or_interrupted_reproduce_is_named_and_leaves_no_checkout(toy_r
     checkouts = seen + seen_too
     assert len(checkouts) == 2 and not any(p.exists() for p in checkouts)  # both removed
     assert _git(toy_repo, "worktree", "list").count("\n") == 0
+
+
+def test_allow_dirty_is_only_for_revisions(capsys):
+    from analysis import cli
+
+    assert cli.main(["diff", "msti=2025-03", "msti=2026-12-01", "--allow-dirty"]) == 2
+    assert "--allow-dirty" in capsys.readouterr().err

@@ -67,7 +67,7 @@ def _diff_revisions(args: argparse.Namespace) -> int:
         raise ParameterError("diff", f"{args.old} {args.new}", "comparing two git revisions of the outputs needs "
                              "analysis.output_diff, which this checkout does not have yet; compare vintages "
                              "(SOURCE=VINTAGE) or verdict exports (.csv) instead") from None
-    csv_path, md_path = output_diff.run(args.old, args.new, rtol=args.tolerance,
+    csv_path, md_path = output_diff.run(args.old, args.new, rtol=args.tolerance, allow_dirty=args.allow_dirty,
                                         output=Path(args.output) if args.output else None)
     print(Path(md_path).read_text(encoding="utf-8"))
     print(f"written: {csv_path} and {md_path}")
@@ -103,6 +103,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         raise ParameterError("diff", f"{args.old} {args.new}", "both sides must be of one kind: SOURCE=VINTAGE "
                              "(vintages), .csv files (verdict exports) or git revisions of the outputs")
     kind = kinds.pop()
+    if args.allow_dirty and kind != "revision":
+        raise ParameterError("--allow-dirty", f"{args.old} {args.new}", "only for a diff of two git revisions")
     if kind != "vintage" and (args.no_verdicts or args.bootstrap_reps is not None):
         raise ParameterError("--no-verdicts/--bootstrap-reps", f"{args.old} {args.new}",
                              "only for a diff of two vintages (SOURCE=VINTAGE)")
@@ -150,4 +152,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--tolerance", type=_tolerance, default=1e-6,
                    help="relative change a value must exceed to count as moved (default 1e-6)")
     s.add_argument("--output", help="folder for the CSV and Markdown (default output/diff)")
+    s.add_argument("--allow-dirty", action="store_true",
+                   help="git revisions: compare the checked-out commit although the working tree has uncommitted "
+                        "changes (they are in no revision and are left out)")
     s.set_defaults(func=_cmd_diff)
