@@ -148,3 +148,28 @@ def test_forked_workers_use_one_blas_thread():
     finally:
         workers.limit_loaded_blas(max(before.values()))
     assert seen and all(seen) and all(n == 1 for threads in seen for n in threads.values())
+
+
+def test_screened_bootstrap_counts_are_the_full_computations():
+    # the O(B) screen of the interval search decides a count only when no draw is close to the threshold; on
+    # real designs, near and far nulls, it must give boot_t's count every time (or defer to it)
+    rng = np.random.default_rng(11)
+    G, m = 9, 12
+    g = np.repeat(np.arange(G), m)
+    x = rng.normal(size=G)[g] + rng.normal(size=G * m)
+    W = np.column_stack([np.ones(G * m), rng.normal(size=G * m), (g[:, None] == np.arange(1, G)).astype(float)])
+    y = 0.2 * x + W[:, 1] + rng.normal(size=G)[g] + rng.normal(size=G * m)
+    V, _ = inference.draw_weights(G, 399, "webb", 5)
+    w = inference._WCR(y, x, W, g, V)
+    decided = 0
+    for k in np.r_[0.0, np.geomspace(1e-3, 2.0 ** 21, 60), -np.geomspace(1e-3, 2.0 ** 21, 60)]:
+        null = w.beta + k * w.se
+        thr = abs((w.beta - null) / w.se) * (1 - inference._TIE_RTOL)
+        exact = int(np.count_nonzero(np.abs(w.boot_t(null)) >= thr))
+        got = w._screened_count(null, thr)
+        assert got is None or got == exact, null
+        decided += got is not None
+    assert decided >= 60  # the screen does the work near the estimate
+    # a threshold on a draw exactly: too close to call, so boot_t decides
+    tb = np.abs(w.boot_t(w.beta + 0.5 * w.se))
+    assert w._screened_count(w.beta + 0.5 * w.se, float(tb[17])) is None
