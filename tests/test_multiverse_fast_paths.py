@@ -173,3 +173,11 @@ def test_screened_bootstrap_counts_are_the_full_computations():
     # a threshold on a draw exactly: too close to call, so boot_t decides
     tb = np.abs(w.boot_t(w.beta + 0.5 * w.se))
     assert w._screened_count(w.beta + 0.5 * w.se, float(tb[17])) is None
+
+
+@pytest.mark.parametrize("values", [[2019, 2001, 2019, 2010], [2, 10, 1, 10, 33], ["USA", "CHN", "JPN", "CHN"],
+                                    [999, 1000, 1000]])
+def test_dummies_order_columns_as_get_dummies_of_the_text(values):
+    s = pd.Series(values)
+    ref = pd.get_dummies(s.astype(str), dtype="float64").iloc[:, 1:].to_numpy()
+    assert np.array_equal(tasks.dummies(s), ref)

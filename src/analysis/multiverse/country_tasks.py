@@ -35,8 +35,8 @@ import pandas as pd
 from .. import data
 from ..models import country, inference
 from . import choices
-from .tasks import (ESTIMATION_ERRORS, Task, check_finite, failed, null_weights, ols_rows, t_row, t_sf2, weights_for,
-                    weights_seed)
+from .tasks import (ESTIMATION_ERRORS, Task, check_finite, dummies, failed, null_weights, ols_rows, t_row, t_sf2,
+                    weights_for, weights_seed)
 
 SPEC_OF = {"C1a": "C1 triadic", "C1b": "C1 PCT", "C2a": "C2 HERD financed by business",
            "C2b": "C2 HERD financed by business", "C3a": "C3 TFP growth"}
@@ -169,12 +169,6 @@ def design_matrix(mf: country.ModelFrame, outcome: str, trends: bool) -> tuple[n
     return d[outcome].to_numpy(dtype=float), pd.concat(parts, axis=1)
 
 
-def _dummies(values: pd.Series) -> np.ndarray:
-    """0/1 columns of every value but the first, in sorted text order (``pd.get_dummies(...).iloc[:, 1:]``)."""
-    levels, codes = np.unique(values.astype(str).to_numpy(dtype=object), return_inverse=True)
-    return (codes.reshape(-1, 1) == np.arange(1, len(levels))).astype(np.float64)
-
-
 def design_arrays(mf: country.ModelFrame, outcome: str, trends: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``design_matrix`` as arrays: (y, X in Fortran order, as statsmodels receives the frame, and the names of
     the constant and the regressors, X's first columns); the same values to the last bit."""
@@ -184,8 +178,8 @@ def design_arrays(mf: country.ModelFrame, outcome: str, trends: bool) -> tuple[n
         a, _, b = t.partition(":")
         cols.append(d[a].to_numpy(dtype=float) * d[b].to_numpy(dtype=float) if b else d[a].to_numpy(dtype=float))
         names.append(t)
-    entity = _dummies(d["entity"])
-    parts = [np.column_stack(cols), entity, _dummies(d["year"])]
+    entity = dummies(d["entity"])
+    parts = [np.column_stack(cols), entity, dummies(d["year"])]
     if trends:
         years = d["year"].astype(float).to_numpy() - float(d["year"].mean())
         parts.append(entity * years[:, None])

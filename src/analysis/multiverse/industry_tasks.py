@@ -21,8 +21,8 @@ import pandas as pd
 
 from ..models import industry, inference
 from . import choices
-from .tasks import (ESTIMATION_ERRORS, Task, check_finite, failed, null_weights, ols_rows, t_sf2, weights_for,
-                    weights_seed)
+from .tasks import (ESTIMATION_ERRORS, Task, check_finite, dummies, failed, null_weights, ols_rows, t_sf2,
+                    weights_for, weights_seed)
 
 TERM = industry.CARRYING
 REGRESSORS = ["rdint_l1", "dist_l1", "rdint_l1:dist_l1", "dtfp_frontier"]
@@ -82,18 +82,12 @@ def design_matrix(sample: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     return sample["dtfp"].to_numpy(dtype=float), pd.concat([X, *fe], axis=1)
 
 
-def _dummies(values: pd.Series) -> np.ndarray:
-    """0/1 columns of every value but the first, in sorted text order (``pd.get_dummies(...).iloc[:, 1:]``)."""
-    levels, codes = np.unique(values.astype(str).to_numpy(dtype=object), return_inverse=True)
-    return (codes.reshape(-1, 1) == np.arange(1, len(levels))).astype(np.float64)
-
-
 def design_arrays(sample: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``design_matrix`` as arrays: (y, the ``TERM`` column, the other columns in order); the same values to the
     last bit."""
     r, d = sample["rdint_l1"].to_numpy(dtype=float), sample["dist_l1"].to_numpy(dtype=float)
     others = np.column_stack([np.ones(len(sample)), r, d, sample["dtfp_frontier"].to_numpy(dtype=float)])
-    W = np.hstack([others, _dummies(sample["id"]), _dummies(sample["year"])])
+    W = np.hstack([others, dummies(sample["id"]), dummies(sample["year"])])
     return sample["dtfp"].to_numpy(dtype=float), r * d, W
 
 

@@ -101,6 +101,24 @@ def t_row(estimate: float, se: float, df: int | None) -> dict:
             "ci_high": float(estimate + q * se), "p_value": float(p)}
 
 
+def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, levels) of ``values`` in the sorted order of their text, as ``pd.get_dummies(values.astype(str))``
+    orders its columns; non-negative whole numbers with one number of digits (years) sort as numbers directly."""
+    v = values.to_numpy()
+    if v.dtype.kind in "iu" and len(v) and v.min() >= 0 and len(str(int(v.min()))) == len(str(int(v.max()))):
+        levels, codes = np.unique(v, return_inverse=True)
+        return codes, levels
+    codes, levels = pd.factorize(values.astype(str), sort=True)
+    return codes, np.asarray(levels)
+
+
+def dummies(values: pd.Series) -> np.ndarray:
+    """0/1 columns of every value but the first, in sorted text order: ``pd.get_dummies(values.astype(str),
+    dtype="float64").iloc[:, 1:]`` as an array."""
+    codes, levels = text_codes(values)
+    return (codes.reshape(-1, 1) == np.arange(1, len(levels))).astype(np.float64)
+
+
 def check_finite(estimate: float, se: float) -> None:
     """Refuse a non-finite estimate or standard error (e.g. NB2 with its dispersion at the boundary)."""
     if not (math.isfinite(estimate) and math.isfinite(se) and se > 0):
