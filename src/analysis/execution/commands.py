@@ -7,9 +7,11 @@ scheduler) runs the notebooks on Dask instead of the runner's own process pool (
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import signal
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import schedule
 from .params import read_params_file
@@ -17,11 +19,29 @@ from .params import read_params_file
 EXIT_INTERRUPTED = 130
 
 
-def _sigterm_as_interrupt() -> None:
-    def handler(signum, frame):
-        raise KeyboardInterrupt
+def _sigterm_as_interrupt(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run ``command`` with SIGTERM raising KeyboardInterrupt (so a terminated run cleans up as after Ctrl-C),
+    and restore the previous handler afterwards (``cli.main`` also runs in-process, e.g. in tests).
 
-    signal.signal(signal.SIGTERM, handler)
+    A process forked while the handler is installed (a pool worker before its initializer replaced it) must not
+    unwind into the parent's code: it exits at once."""
+
+    @functools.wraps(command)
+    def wrapped(args: argparse.Namespace) -> int:
+        owner = os.getpid()
+
+        def handler(signum, frame):
+            if os.getpid() != owner:
+                os._exit(128 + signum)
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, handler)
+        try:
+            return command(args)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return wrapped
 
 
 def _report_interrupt(summary: schedule.Summary) -> int:
@@ -37,6 +57,7 @@ def _folder_note(folder: str) -> str:
     return f"; figures and tables in {folder}" if folder and Path(folder).is_dir() else ""
 
 
+@_sigterm_as_interrupt
 def _cmd_run(args: argparse.Namespace) -> int:
     from . import executors, pipeline
 
@@ -44,7 +65,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for f in args.params or []:
         from_files.update(read_params_file(f))
     from_cli = {name: value for name, value in (args.param or [])}
-    _sigterm_as_interrupt()
     try:
         if args.vintage:  # as reproduce: the processed data are built from the pinned vintages first
             from .. import vintages
@@ -69,10 +89,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
+@_sigterm_as_interrupt
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from . import executors, sweep
 
-    _sigterm_as_interrupt()
     try:
         with executors.open_executor(args.dask, args.jobs) as ex:
             path, summary = sweep.sweep(args.notebook, cli=args.param or [], grid_file=args.grid, force=args.force,
@@ -83,12 +103,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
+@_sigterm_as_interrupt
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from . import executors, pipeline
     from .. import vintages
 
     vintages.pin_for_run(args.vintage)  # older vintages for this run (workers and kernels inherit the pins)
-    _sigterm_as_interrupt()
     try:
         with executors.open_executor(args.dask, args.jobs) as ex:
             summary = pipeline.reproduce(force=args.force, jobs=args.jobs, executor=ex, data=not args.no_data,
