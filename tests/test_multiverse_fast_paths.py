@@ -181,3 +181,25 @@ def test_dummies_order_columns_as_get_dummies_of_the_text(values):
     s = pd.Series(values)
     ref = pd.get_dummies(s.astype(str), dtype="float64").iloc[:, 1:].to_numpy()
     assert np.array_equal(tasks.dummies(s), ref)
+
+
+def _write_a_warning(_):
+    import sys
+    import warnings
+
+    warnings.warn("from a worker", RuntimeWarning)
+    return sys.stderr is sys.__stderr__
+
+
+def test_forked_workers_write_to_their_own_streams_not_the_callers(monkeypatch):
+    # a notebook kernel's sys.stderr sends to the notebook; a forked worker must not (a spawned one cannot)
+    import io
+    import sys
+
+    if engine.start_method() != "fork":
+        pytest.skip("this platform spawns its workers")
+    caught = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", caught)
+    with engine.default_executor(2) as ex:
+        assert all(ex.map(_write_a_warning, range(2)))
+    assert caught.getvalue() == ""

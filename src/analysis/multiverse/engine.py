@@ -133,10 +133,11 @@ def start_method() -> str:
 
 def default_executor(workers: int | None = None, method: str | None = None) -> cf.Executor:
     """A local process pool with ``workers`` processes (default: the machine's cores, at most 2), started by
-    ``method`` (default ``start_method()``) with one BLAS thread per worker (``multiverse.workers``)."""
+    ``method`` (default ``start_method()``) with one BLAS thread per worker and its own output streams
+    (``multiverse.workers.initialize``)."""
     n = workers or min(2, os.cpu_count() or 1)
     return cf.ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context(method or start_method()),
-                                  initializer=workers_mod.one_blas_thread)
+                                  initializer=workers_mod.initialize)
 
 
 def execute(tasks: list[Task], executor: cf.Executor | None = None, workers: int | None = None):

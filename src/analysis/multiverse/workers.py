@@ -75,3 +75,21 @@ def one_blas_thread() -> None:
     for name in THREAD_VARIABLES:
         os.environ[name] = "1"
     limit_loaded_blas(1)
+
+
+def plain_streams() -> None:
+    """Write to the process's own stdout and stderr: a worker forked from a notebook kernel would otherwise
+    inherit the kernel's output streams and put a warning of an estimation into the notebook, where a spawned
+    worker writes it to the kernel's log."""
+    import sys
+
+    for name in ("stdout", "stderr"):
+        original = getattr(sys, f"__{name}__")
+        if original is not None:
+            setattr(sys, name, original)
+
+
+def initialize() -> None:
+    """The local pool's initializer: one BLAS thread, plain output streams."""
+    one_blas_thread()
+    plain_streams()
