@@ -131,7 +131,7 @@ def main() -> None:
     import distributed
 
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         el = timed(engine, fixed, data, settings, args.reps, executor=client.get_executor())
     print(f"   {'2-worker Dask LocalCluster':<28} {el:7.1f} s  {len(fixed) / el:7.1f} specifications/s")
 

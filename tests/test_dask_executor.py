@@ -55,7 +55,7 @@ def cluster_client(tmp_path_factory):
             m.delenv(var, raising=False)
         m.chdir(elsewhere)
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                           dashboard_address=None, silence_logs=40)
+                                           dashboard_address=":0", silence_logs=40)
     client = distributed.Client(cluster)
     try:
         yield client, elsewhere

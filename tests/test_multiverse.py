@@ -237,7 +237,7 @@ def test_results_identical_on_any_executor_and_worker_count(serial):
     pd.testing.assert_frame_equal(serial.tests, pool.tests)
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         dask = engine.run(*SMALL, reps=199, executor=client.get_executor())
     pd.testing.assert_frame_equal(serial.table, dask.table)
     pd.testing.assert_frame_equal(serial.tests, dask.tests)

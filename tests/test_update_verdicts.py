@@ -303,12 +303,12 @@ def test_two_revisions_go_to_output_diff(project, tmp_path, monkeypatch, capsys)
     output_diff = pytest.importorskip("analysis.output_diff")
     calls = []
 
-    def run(old, new, *, rtol, output):
-        calls.append((old, new, rtol, output))
+    def run(old, new, *, rtol, output, allow_dirty):
+        calls.append((old, new, rtol, output, allow_dirty))
         (tmp_path / "o.md").write_text("# outputs: 1 file changed\n")
         return tmp_path / "o.csv", tmp_path / "o.md"
 
     monkeypatch.setattr(output_diff, "run", run)
     assert cli.main(["diff", "HEAD~1", "HEAD", "--tolerance", "0.01", "--output", str(tmp_path)]) == 0
-    assert calls == [("HEAD~1", "HEAD", 0.01, tmp_path)]
+    assert calls == [("HEAD~1", "HEAD", 0.01, tmp_path, False)]
     assert "# outputs: 1 file changed" in capsys.readouterr().out

@@ -2,7 +2,7 @@
 
 ``open_executor(None)`` gives None (``schedule`` then makes its own ``ProcessPoolExecutor``, whose workers start
 kernels ahead); ``open_executor("local")`` starts a ``distributed.LocalCluster`` on 127.0.0.1 (one single-thread
-worker process per job slot, no dashboard) and closes it afterwards; ``open_executor("tcp://HOST:PORT")`` connects
+worker process per job slot; its HTTP server on a free port, so a second cluster never warns about 8787) and closes it afterwards; ``open_executor("tcp://HOST:PORT")`` connects
 to an existing scheduler and leaves it running; either happens at the first job to run, so a command whose runs
 are all cached starts nothing. Dask workers need this environment (the package and the
 ``sangaku`` kernel), not the project's files: :class:`DaskExecutor` scatters each input once by its sha256 and
@@ -75,7 +75,7 @@ def _connect(spec: str, workers: int | None, progress: Callable[[str], None]) ->
         if spec == "local":
             n = workers or default_jobs()
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(cluster)
             progress(f"[dask] LocalCluster with {n} worker(s) at {cluster.scheduler_address}")
         else:
