@@ -130,6 +130,31 @@ def test_pages_rerender_only_when_their_notebook_changes(outputs):
     assert "2 re-rendered" in msgs[-1]
 
 
+def test_index_findings_and_changes_rerender_only_when_what_they_show_changes(outputs):
+    msgs: list[str] = []
+    site.render(progress=msgs.append)
+    assert "index, findings and changes re-rendered" in msgs[-1]
+    index = outputs / "site" / "index.html"
+    before = index.read_bytes()
+    site.render(progress=msgs.append)
+    assert "0 re-rendered, index, findings and changes unchanged" in msgs[-1]
+    write_export(outputs, export_row(family="firm", hypothesis="F1", headline="True", role="hypothesis",
+                                     model="m", term="x", estimate="0.5", verdict=registry.SUPPORTED))
+    site.render(progress=msgs.append)  # a new verdict export: the index and findings show it
+    assert "0 re-rendered, index, findings and changes re-rendered" in msgs[-1]
+    assert index.read_bytes() != before
+    site.render(progress=msgs.append)
+    assert "changes unchanged" in msgs[-1]
+    diff = outputs / "diff"
+    diff.mkdir()
+    (diff / "verdicts.csv").write_text("family,hypothesis,model,term,change\n", encoding="utf-8")
+    site.render(progress=msgs.append)  # a new diff: the changes page shows it
+    assert "changes re-rendered" in msgs[-1]
+    (outputs / "site" / "changes.html").unlink()
+    site.render(progress=msgs.append)  # a page removed by hand is written again
+    assert "changes re-rendered" in msgs[-1] and (outputs / "site" / "changes.html").is_file()
+
+
 def test_pages_of_removed_notebooks_are_dropped_and_failures_listed(outputs):
     site.render(progress=lambda m: None)
     (outputs / "notebooks" / "hyp_toy.ipynb").rename(outputs / "notebooks" / "failed.tmp")

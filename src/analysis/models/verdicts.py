@@ -18,12 +18,14 @@ import csv
 import math
 import re
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .. import registry
 from ..errors import DataFileError
 from ..execution import layout
+
+if TYPE_CHECKING:  # only for annotations: the site reads the export path without importing pandas
+    import pandas as pd
 
 REPLICATION_VERDICT = "replication — no verdict"
 NOT_RUN = "not run"

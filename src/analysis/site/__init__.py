@@ -33,6 +33,8 @@ from .meta import statement_html, versions  # noqa: F401
 
 SITE_PACKAGE = Path(__file__).resolve().parent
 ASSET_FOLDERS = ("static", "vendor")
+SHARED_PAGES = "(index, findings, changes)"  # their entry in output/.cache/site.json
+SHARED_PAGE_FILES = ("index.html", "findings.html", "changes.html")
 
 
 def _code_hash() -> str:
@@ -52,6 +54,20 @@ def _code_hash() -> str:
     return h.hexdigest()
 
 
+def _shared_pages_key(code: str, notebook_keys: dict[str, str], failed: list[str]) -> str:
+    """What the index, findings and "What changed" pages are made of besides the code: every notebook page's key
+    (its executed notebook and files), the failed runs, the verdict export and every file of ``output/diff/``."""
+    from ..models import verdicts
+    from .collect import diff_folder
+
+    h = hashlib.sha256(code.encode() + json.dumps([notebook_keys, failed], sort_keys=True).encode())
+    diff = Path(diff_folder())
+    for p in [verdicts.export_path(), *(sorted(diff.iterdir()) if diff.is_dir() else [])]:
+        if p.is_file():
+            h.update(p.name.encode() + b"\0" + io.sha256_file(p).encode())
+    return h.hexdigest()
+
+
 def _copy_assets(site: Path) -> None:
     from .meta import citation_file
 
@@ -67,7 +83,7 @@ def _copy_assets(site: Path) -> None:
 
 def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: print(m, flush=True)) -> Path:
     """Render ``output/site``; return the path of ``index.html``."""
-    from . import changes, collect, findings, pages
+    from . import collect
 
     out = paths.output_dir()
     site = site_dir()
@@ -93,6 +109,8 @@ def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: p
         fig_page = site / "figures" / f"{nb.name}.html"
         is_figure = nb.kind == "figure"
         if cache.get(nb.name) != key or not page.exists() or (is_figure and not fig_page.exists()):
+            from . import pages
+
             exporter = exporter or pages._exporter()
             io.write_text(page, pages.notebook_page(nb, links, exporter))
             if is_figure:
@@ -104,7 +122,7 @@ def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: p
                  "title_en": nb.meta.get("title_en") or nb.meta.get("title_ja") or nb.name,
                  "deck_figure": nb.meta.get("deck_figure", "")}
         if is_figure:
-            pngs = [h for n, h in links.items() if n.lower().endswith(pages.IMAGE_SUFFIXES)]
+            pngs = [h for n, h in links.items() if n.lower().endswith(collect.IMAGE_SUFFIXES)]
             entry.update(href=f"figures/{nb.name}.html", thumb=pngs[0] if pngs else "")
             figures.append(entry)
         else:
@@ -114,16 +132,26 @@ def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: p
         for stale in sorted((site / folder).glob("*.html")) if (site / folder).is_dir() else []:
             if stale.stem not in new_cache or (folder == "figures" and stale.stem not in {f["name"] for f in figures}):
                 stale.unlink()
-    try:
-        rows, verdict_error = verdict_rows(), ""
-    except DataFileError as exc:  # shown on the page; the rest of the site still renders
-        rows, verdict_error = [], str(exc)
-    io.write_text(site / "index.html", pages.index_page(figures, others, collect.failed(), rows))
-    io.write_text(site / "findings.html", pages.findings_page(rows, verdict_error))
-    links = {e["name"]: e["href"] for e in [*others, *figures]}  # a figure's own page, else its notebook page
-    titles = {e["name"]: (e["title_ja"], e["title_en"]) for e in [*others, *figures]}
-    anchors = {c["id"] for g in findings.cards(rows) for c in g["cards"]}
-    io.write_text(site / "changes.html", pages.changes_page(changes.collect(links, anchors), titles))
+    # index, findings and changes are made from everything: rendered only when something they show changed
+    shared_key = _shared_pages_key(code, new_cache, collect.failed())
+    if cache.get(SHARED_PAGES) != shared_key or not all((site / p).exists() for p in SHARED_PAGE_FILES):
+        from . import changes, findings, pages
+
+        try:
+            rows, verdict_error = verdict_rows(), ""
+        except DataFileError as exc:  # shown on the page; the rest of the site still renders
+            rows, verdict_error = [], str(exc)
+        io.write_text(site / "index.html", pages.index_page(figures, others, collect.failed(), rows))
+        io.write_text(site / "findings.html", pages.findings_page(rows, verdict_error))
+        links = {e["name"]: e["href"] for e in [*others, *figures]}  # a figure's own page, else its notebook page
+        titles = {e["name"]: (e["title_ja"], e["title_en"]) for e in [*others, *figures]}
+        anchors = {c["id"] for g in findings.cards(rows) for c in g["cards"]}
+        io.write_text(site / "changes.html", pages.changes_page(changes.collect(links, anchors), titles))
+        shared = "re-rendered"
+    else:
+        shared = "unchanged"
+    new_cache[SHARED_PAGES] = shared_key
     io.write_text(cache_path, json.dumps(new_cache, indent=1, sort_keys=True) + "\n")
-    progress(f"[site] {len(notebooks)} page(s), {rendered} re-rendered; {site / 'index.html'}")
+    progress(f"[site] {len(notebooks)} page(s), {rendered} re-rendered, index, findings and changes {shared}; "
+             f"{site / 'index.html'}")
     return site / "index.html"

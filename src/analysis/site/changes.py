@@ -26,6 +26,7 @@ from .. import paths
 from ..execution import layout
 from ..verdict_diff import KEY as VERDICT_KEY, ORDER as VERDICT_ORDER, VALUES as VERDICT_VALUES
 from ..vintage_diff import COLUMNS as VINTAGE_COLUMNS, NOT_DRAWN
+from .collect import diff_folder
 from .i18n import label
 
 OUTPUT_COLUMNS = ["file", "key", "column", "change", "old", "new", "rel_change"]
@@ -139,10 +140,6 @@ class Changes:
 
 def _anchor(file: str) -> str:
     return "diff-" + re.sub(r"[^A-Za-z0-9_-]", "-", Path(file).stem)
-
-
-def diff_folder() -> Path:
-    return paths.output_dir() / "diff"
 
 
 def num(text: str) -> str:

@@ -19,6 +19,7 @@ from .. import io, paths
 from ..execution import layout
 
 FIGURE_SUFFIXES = (".csv", ".png", ".svg")
+IMAGE_SUFFIXES = (".png",)  # shown as the static figure on a page
 
 
 @dataclass
@@ -81,9 +82,7 @@ def english_run(name: str) -> tuple[Path | None, list[Path]]:
     ``language_outputs`` names the English run's folder; its executed notebook is ``language_notebooks``' entry
     (or the ``.ipynb`` beside the folder). Only figure files (CSV, PNG, SVG) of that folder are shown."""
     folder = _pipeline_call("language_outputs", name).get("en")
-    nb_path = _pipeline_call("language_notebooks", name).get("en")
-    if folder is not None and nb_path is None:
-        nb_path = Path(folder).with_suffix(".ipynb")
+    nb_path = Path(folder).with_suffix(".ipynb") if folder is not None else None  # as language_notebooks says
     nb_path = Path(nb_path) if nb_path is not None and Path(nb_path).is_file() else None
     files = [f for f in _files_in(Path(folder)) if f.suffix.lower() in FIGURE_SUFFIXES] if folder else []
     return (nb_path, files) if nb_path or files else (None, [])
@@ -98,6 +97,11 @@ def collect() -> list[Notebook]:
         nb.en_path, nb.en_files = english_run(nb.name)
         out.append(nb)
     return out
+
+
+def diff_folder() -> Path:
+    """``output/diff``: the diffs the "What changed" page shows."""
+    return paths.output_dir() / "diff"
 
 
 def failed() -> list[str]:

@@ -16,7 +16,7 @@ from . import changes, charts, collect, findings, i18n, meta
 
 SITE_PACKAGE = Path(__file__).resolve().parent
 TEMPLATES = SITE_PACKAGE / "templates"
-IMAGE_SUFFIXES = (".png",)
+IMAGE_SUFFIXES = collect.IMAGE_SUFFIXES
 CONTENT_LABELS = {".csv": "data_csv", ".png": "PNG", ".svg": "SVG"}
 
 
