@@ -60,7 +60,9 @@ def load() -> str:
 
 
 def child_env(output: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "SANGAKU_OUTPUT": str(output),
+    """The environment ./run.sh gives its commands (bytecode cached: run.sh unsets PYTHONDONTWRITEBYTECODE)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "SANGAKU_OUTPUT": str(output),
             "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
             "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
 
