@@ -7,6 +7,12 @@ sends, then closes). Every request is logged in ``Replay.requests``.
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
+from pathlib import Path
+from typing import Callable
+
 import threading
 import time
 from dataclasses import dataclass, field
@@ -78,3 +84,24 @@ class Replay:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+
+def committed_msti_rows(raw: Path, keep: Callable[[list[str], list[str]], bool]) -> tuple[list[str], list[list[str]]]:
+    """Header and the rows ``keep(header, row)`` selects of the committed MSTI extract in ``raw`` (csv-parsed):
+    the material the recorded responses are built from."""
+    from analysis import vintages
+
+    path = vintages.folder(raw, "oecd_msti") / "msti_raw.csv.gz"
+    with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        return header, [r for r in reader if keep(header, r)]
+
+
+def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
+    """Rows as the SDMX-CSV body a publisher sends (UTF-8, LF line ends)."""
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode("utf-8")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 import shutil
 from datetime import datetime, timezone
@@ -30,7 +29,7 @@ from analysis.figures import herd_business_share as hb
 from analysis.figures import msti_compare
 from analysis.update import fetchers, http
 from tests.conftest import ROOT
-from tests.replay import Replay
+from tests.replay import Replay, committed_msti_rows, csv_bytes
 
 REAL_RAW = ROOT / "data" / "raw"
 AREAS = {"JPN", "KOR", "DEU", "USA"}
@@ -43,22 +42,12 @@ KEY = ("B_RS", "FTE", "_Z", "_Z")
 RAW_OLD = f"oecd_msti/{OLD}/msti_raw.csv.gz"
 
 
-def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue().encode("utf-8")
+_csv_bytes = csv_bytes
 
 
 def _rows() -> tuple[list[str], list[list[str]]]:
     """Header and rows of four economies of the committed MSTI extract (the scratch project's vintage 2025-03)."""
-    path = vintages.folder(REAL_RAW, "oecd_msti") / "msti_raw.csv.gz"
-    with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader)
-        i = header.index("REF_AREA")
-        return header, [r for r in reader if r[i] in AREAS]
+    return committed_msti_rows(REAL_RAW, lambda header, r: r[header.index("REF_AREA")] in AREAS)
 
 
 def _revised(header: list[str], rows: list[list[str]]) -> tuple[list[list[str]], dict]:

@@ -8,7 +8,6 @@ the previous vintage, the manifest and data/processed are byte-identical afterwa
 
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
 import io
@@ -26,7 +25,7 @@ from analysis import build, cli, manifest, paths, vintage_diff, vintages
 from analysis.update import fetchers, http
 from analysis.update.writer import UpdateValidationError
 from tests.conftest import ROOT
-from tests.replay import Replay
+from tests.replay import Replay, committed_msti_rows, csv_bytes
 
 REAL_RAW = ROOT / "data" / "raw"
 AREAS = {"JPN", "KOR", "DEU", "USA"}
@@ -38,21 +37,10 @@ B_RS = ("B_RS", "FTE", "_Z", "_Z")
 @pytest.fixture(scope="module")
 def msti_rows() -> tuple[list[str], list[list[str]]]:
     """Header and the rows of four economies of the committed MSTI extract (csv-parsed)."""
-    path = vintages.folder(REAL_RAW, "oecd_msti") / "msti_raw.csv.gz"
-    with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader)
-        i = header.index("REF_AREA")
-        rows = [r for r in reader if r[i] in AREAS]
-    return header, rows
+    return committed_msti_rows(REAL_RAW, lambda header, r: r[header.index("REF_AREA")] in AREAS)
 
 
-def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue().encode("utf-8")
+_csv_bytes = csv_bytes
 
 
 def _col(header: list[str]) -> dict[str, int]:

@@ -36,6 +36,7 @@ from scipy import stats
 from analysis import cli, manifest, paths, verdict_diff, vintage_diff, vintage_verdicts, vintages
 from analysis.update import fetchers
 from tests.conftest import ROOT
+from tests.replay import committed_msti_rows
 from tests.test_update import (B_RS, NOW, REAL_RAW, _col, _csv_bytes, _find, _msti_path, _state,  # noqa: F401
                                msti_rows, project, replay)
 
@@ -60,14 +61,7 @@ def _key(header: list[str], row: list[str]) -> str:
 @pytest.fixture(scope="module")
 def model_rows() -> tuple[list[str], list[list[str]]]:
     """The committed MSTI extract's rows of MODEL_SERIES, every economy (the scratch project's vintage 2025-03)."""
-    import csv
-
-    path = vintages.folder(REAL_RAW, "oecd_msti") / "msti_raw.csv.gz"
-    with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader)
-        rows = [r for r in reader if _key(header, r) in MODEL_SERIES]
-    return header, rows
+    return committed_msti_rows(REAL_RAW, lambda header, r: _key(header, r) in MODEL_SERIES)
 
 
 @pytest.fixture(scope="module")
