@@ -59,7 +59,7 @@ def _folder_note(folder: str) -> str:
 
 @_sigterm_as_interrupt
 def _cmd_run(args: argparse.Namespace) -> int:
-    from . import executors, pipeline
+    from . import pipeline, warm
 
     from_files: dict[str, Any] = {}
     for f in args.params or []:
@@ -73,7 +73,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             with pipeline.output_lock():
                 pipeline.prepare_data()
         jobs = pipeline.plan(args.notebooks, [from_files, from_cli], cli_text=True)
-        with executors.open_executor(args.dask, args.jobs) as ex:
+        with warm.open_executor(args.dask, args.jobs) as ex:  # the warm server when it runs and is current
             summary = pipeline.execute(jobs, force=args.force, executor=ex, max_workers=args.jobs)
     except (schedule.Interrupted, KeyboardInterrupt) as exc:
         return _report_interrupt(getattr(exc, "summary", schedule.Summary()))
@@ -91,10 +91,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 @_sigterm_as_interrupt
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from . import executors, sweep
+    from . import sweep, warm
 
     try:
-        with executors.open_executor(args.dask, args.jobs) as ex:
+        with warm.open_executor(args.dask, args.jobs) as ex:
             path, summary = sweep.sweep(args.notebook, cli=args.param or [], grid_file=args.grid, force=args.force,
                                         executor=ex, max_workers=args.jobs)
     except (schedule.Interrupted, KeyboardInterrupt) as exc:
@@ -126,6 +126,31 @@ def _cmd_site(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_warm(args: argparse.Namespace) -> int:
+    from . import warm
+
+    if args.action == "start":
+        warm.start(args.jobs or schedule.default_jobs(), args.idle_minutes)
+        return 0
+    if args.action == "stop":
+        pid = warm.stop()
+        print(f"warm: stopped server pid {pid}" if pid else "warm: no warm server was running")
+        return 0
+    info, reasons = warm.status()
+    print(warm.describe(info, reasons))
+    return 0 if info is not None and not reasons else 1
+
+
+def _minutes_arg(text: str) -> float:
+    try:
+        m = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--idle-minutes expects a number, got {text!r}") from None
+    if not m > 0:
+        raise argparse.ArgumentTypeError("--idle-minutes must be above 0")
+    return m
+
+
 def _jobs_arg(text: str) -> int:
     try:
         n = int(text)
@@ -148,7 +173,7 @@ def _add_dask(s: argparse.ArgumentParser) -> None:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Register ``run``, ``sweep``, ``reproduce`` and ``site`` on the ``analysis`` command."""
+    """Register ``run``, ``sweep``, ``reproduce``, ``warm`` and ``site`` on the ``analysis`` command."""
     s = sub.add_parser("run", help="validate parameters and execute notebooks (cached)")
     s.add_argument("notebooks", nargs="+", help="notebook names, e.g. fig01 (see notebooks/)")
     s.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
@@ -178,6 +203,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     _add_vintage(s)
     _add_dask(s)
     s.set_defaults(func=_cmd_reproduce)
+    s = sub.add_parser("warm", help="keep workers with warm kernels between `analysis run` and `analysis sweep` "
+                                    "commands (start, stop, status)")
+    s.add_argument("action", choices=("start", "stop", "status"))
+    s.add_argument("--jobs", type=_jobs_arg, default=None, help="workers (default: cores)")
+    s.add_argument("--idle-minutes", type=_minutes_arg, default=15.0,
+                   help="exit after this many minutes without a command (default 15)")
+    s.set_defaults(func=_cmd_warm)
     s = sub.add_parser("site", help="render output/site from the executed notebooks and their outputs")
     s.add_argument("--force", action="store_true", help="re-render every page")
     s.set_defaults(func=_cmd_site)

@@ -114,9 +114,13 @@ def typed_overrides(nb: Notebook, layers: list[dict[str, Any]], *, cli_text: boo
     return typed
 
 
-def hook_check(notebooks: dict[str, Notebook]) -> Callable[[list[Job]], None]:
+def hook_check(notebooks: dict[str, Notebook], executor: cf.Executor | None = None) -> Callable[[list[Job]], None]:
     """A ``before_start`` callback: the validate hooks of the jobs about to run (cached ones were checked when
-    they ran; importing every hook would slow a cached run)."""
+    they ran; importing every hook would slow a cached run). An executor with ``check_hooks`` (the warm server)
+    runs them itself, so this process imports no figure module."""
+    if hasattr(executor, "check_hooks"):
+        return executor.check_hooks  # type: ignore[union-attr]
+
     def check(todo: list[Job]) -> None:
         for job in todo:
             run_hook(notebooks[job.name], job.overrides)
@@ -147,7 +151,9 @@ def execute(jobs: list[Job], *, force: bool = False, executor: cf.Executor | Non
             max_workers: int | None = None, progress: Progress = say) -> Summary:
     """Run planned jobs under the output lock; the validate hooks of those that must run are called first."""
     def check(todo: list[Job]) -> None:
-        if todo:
+        if hasattr(executor, "check_hooks"):
+            executor.check_hooks(todo)  # type: ignore[union-attr]
+        elif todo:
             specs = load_specs()
             hook_check({job.name: load_notebook(Path(job.input_path), specs) for job in todo})(todo)
 

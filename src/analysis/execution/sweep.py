@@ -247,7 +247,7 @@ def sweep(notebook: str, *, cli: list[tuple[str, str]] | None = None, grid_file:
     progress(f"[sweep] {nb.name}: {len(jobs)} run(s) over {', '.join(f'{n} ({len(v)})' for n, v in grid.items())}")
     with output_lock():
         summary = run_jobs(jobs, force=force, executor=executor, max_workers=max_workers, progress=progress,
-                           before_start=hook_check({nb.name: nb}))
+                           before_start=hook_check({nb.name: nb}, executor))
         path = index_path(nb, grid)
         write_index(index(nb, grid, runs, summary), path)
     progress(f"[sweep] {len(summary.ran)} ran, {len(summary.skipped)} cached, {len(summary.failed)} failed; "

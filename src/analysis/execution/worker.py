@@ -315,6 +315,29 @@ def warm_up() -> None:
     from jupyter_client.manager import AsyncKernelManager  # noqa: F401
 
 
+def prepare(kernel: str, env: dict[str, str], *, wait: float = 120.0) -> bool:
+    """Start this worker's template for kernels with ``env`` and, once it is ready, a kernel ahead in this
+    thread's directory, so that the next task with that kernel and environment finds a forked kernel waiting
+    (the warm server primes its long-lived workers so). False when the template was not ready within ``wait``
+    seconds (the next task then starts a kernel of its own)."""
+    probe = Task(name="", out_name="", notebook="", parameters={}, kernel=kernel, inputs=(), file_params={},
+                 redirect_output_dir=False, worker_folder="", declared={}, env=dict(env), code={}, prewarm=True)
+    deadline = time.monotonic() + wait
+    while _template_socket(probe) is None:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    ws = _workspace()
+    (ws / ".declared.json").write_text("{}")  # the launcher imports analysis, whose read log reads this file
+    km = _start_kernel(probe, ws)
+    with _LOCK:
+        old = _WARM.pop(_warm_key(probe, ws), None)
+        _WARM[_warm_key(probe, ws)] = km
+    if old is not None:
+        _stop_kernel(old)
+    return True
+
+
 def execute_job(task: Task, blobs: dict[str, bytes] | None = None) -> Result:
     """Execute one task with papermill in its own directory; never raises (failures come back as a ``Result``).
 
