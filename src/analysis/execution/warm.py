@@ -86,7 +86,7 @@ class WarmExecutor(cf.Executor):
         while True:
             try:
                 msg = self.conn.recv()
-            except (EOFError, OSError):
+            except (EOFError, OSError, TypeError):  # TypeError: closed by shutdown() while waiting
                 break
             if msg[0] == "result":
                 fut = self._futures.pop(msg[1], None)
