@@ -9,7 +9,10 @@ on exactly these, and the kernel refuses reads that are not declared (``analysis
 from __future__ import annotations
 
 import ast
+import copy
 import json
+import os
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,18 +198,39 @@ def load_notebook(path: Path, specs: dict[str, Spec] | None = None) -> Notebook:
     Parameters are the literal assignments of the cell tagged ``parameters``, read with ``ast`` (papermill's
     inspector skips lines with a trailing comment). A notebook without a spec entry is an error saying what to add.
     """
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        nb["cells"], nb.setdefault("metadata", {})
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DataFileError(path, f"not a readable notebook: {exc}") from exc
+    meta, params, cells = _parsed(path)
     specs = specs if specs is not None else load_specs(path.parent / layout.SPEC_FILE)
     if path.stem not in specs:
         raise DataFileError(path.parent / layout.SPEC_FILE, f"no entry for notebook {path.stem}",
                             hint=f'add [{path.stem}] with kind, outputs and the inputs it reads')
-    cells = [(c["cell_type"], _source(c), sorted(c.get("metadata", {}).get("tags", []))) for c in nb["cells"]]
-    return Notebook(path.stem, path, dict(nb["metadata"].get("sangaku", {})), _parameters_cell(nb), cells,
-                    specs[path.stem])
+    return Notebook(path.stem, path, meta, params, cells, specs[path.stem])
+
+
+# A command reads each notebook several times (plan, English runs, site); committed notebooks carry their
+# outputs (megabytes of JSON), so what was parsed is kept per file while its stat is unchanged. A file changed
+# within RACY_SECONDS is parsed again every time: a second write in the same clock tick could keep its times.
+_PARSED: dict[str, tuple] = {}
+RACY_SECONDS = 2.0
+
+
+def _parsed(path: Path) -> tuple[dict, dict[str, Any], list[tuple[str, str, list[str]]]]:
+    """(sangaku metadata, parameters, cells) of the notebook at ``path``, each a fresh copy."""
+    try:
+        st = os.stat(path)
+        sig = (os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        hit = _PARSED.get(sig[0])
+        if hit is None or hit[0] != sig:
+            nb = json.loads(path.read_text(encoding="utf-8"))
+            nb["cells"], nb.setdefault("metadata", {})
+            cells = [(c["cell_type"], _source(c), sorted(c.get("metadata", {}).get("tags", []))) for c in nb["cells"]]
+            hit = (sig, dict(nb["metadata"].get("sangaku", {})), _parameters_cell(nb), cells)
+            if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_SECONDS * 1e9:
+                _PARSED[sig[0]] = hit
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataFileError(path, f"not a readable notebook: {exc}") from exc
+    _, meta, params, cells = hit
+    keep = {id(UNPARSEABLE): UNPARSEABLE}  # the sentinel stays itself
+    return copy.deepcopy(meta), copy.deepcopy(params, keep), [(k, s, list(t)) for k, s, t in cells]
 
 
 def resolve_notebooks(names: Iterable[str], nbdir: Path | None = None) -> list[Path]:

@@ -27,6 +27,7 @@ from typing import Callable
 
 from .. import io, paths
 from ..errors import DataFileError
+from ..execution import filehash
 from .collect import site_dir
 from .findings import fmt as _fmt, verdict_rows  # noqa: F401 - public API of the site
 from .meta import statement_html, versions  # noqa: F401
@@ -35,6 +36,7 @@ SITE_PACKAGE = Path(__file__).resolve().parent
 ASSET_FOLDERS = ("static", "vendor")
 SHARED_PAGES = "(index, findings, changes)"  # their entry in output/.cache/site.json
 SHARED_PAGE_FILES = ("index.html", "findings.html", "changes.html")
+METADATA = "(metadata)"  # its entry in output/.cache/site.json: each executed notebook's sha256 and sangaku block
 
 
 def _code_hash() -> str:
@@ -50,7 +52,7 @@ def _code_hash() -> str:
                        + (spec.read_bytes() if spec.is_file() else b""))
     for p in sorted(SITE_PACKAGE.rglob("*")):
         if p.is_file() and "__pycache__" not in p.parts:
-            h.update(p.relative_to(SITE_PACKAGE).as_posix().encode() + b"\0" + p.read_bytes())
+            h.update(p.relative_to(SITE_PACKAGE).as_posix().encode() + b"\0" + filehash.sha256(p).encode())
     return h.hexdigest()
 
 
@@ -64,7 +66,7 @@ def _shared_pages_key(code: str, notebook_keys: dict[str, str], failed: list[str
     diff = Path(diff_folder())
     for p in [verdicts.export_path(), *(sorted(diff.iterdir()) if diff.is_dir() else [])]:
         if p.is_file():
-            h.update(p.name.encode() + b"\0" + io.sha256_file(p).encode())
+            h.update(p.name.encode() + b"\0" + filehash.sha256(p).encode())
     return h.hexdigest()
 
 
@@ -74,7 +76,7 @@ def _copy_assets(site: Path) -> None:
     for folder in ASSET_FOLDERS:
         for p in sorted((SITE_PACKAGE / folder).iterdir()):
             dst = site / folder / p.name
-            if p.is_file() and (not dst.exists() or dst.read_bytes() != p.read_bytes()):
+            if p.is_file() and (not dst.is_file() or filehash.sha256(dst) != filehash.sha256(p)):
                 io.write_bytes(dst, p.read_bytes())
     cff = citation_file()
     if cff is not None:
@@ -94,16 +96,18 @@ def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: p
         cache = {}
     code = _code_hash()
     _copy_assets(site)
-    notebooks = collect.collect()
+    known_metadata = cache.get(METADATA, {}) if isinstance(cache.get(METADATA), dict) else {}
+    notebooks = collect.collect(known_metadata)
     exporter = None
     figures, others, new_cache = [], [], {}
     rendered = 0
     for nb in notebooks:
         links = collect.copy_into_site(nb.name, nb.files)
         en_links = collect.copy_into_site(nb.name, nb.en_files, "en") if nb.en_files else {}
-        h = hashlib.sha256(code.encode() + nb.path.read_bytes() + (nb.en_path.read_bytes() if nb.en_path else b""))
+        h = hashlib.sha256(code.encode() + filehash.sha256(nb.path).encode()
+                           + (filehash.sha256(nb.en_path).encode() if nb.en_path else b""))
         for f in [*nb.files, *nb.en_files]:
-            h.update(f.name.encode() + io.sha256_file(f).encode())
+            h.update(f.name.encode() + filehash.sha256(f).encode())
         key = h.hexdigest()
         page = site / "nb" / f"{nb.name}.html"
         fig_page = site / "figures" / f"{nb.name}.html"
@@ -151,7 +155,10 @@ def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: p
     else:
         shared = "unchanged"
     new_cache[SHARED_PAGES] = shared_key
-    io.write_text(cache_path, json.dumps(new_cache, indent=1, sort_keys=True) + "\n")
+    new_cache[METADATA] = {n: known_metadata[n] for n in sorted(known_metadata)
+                           if n in {nb.path.name for nb in notebooks}}
+    io.write_text(cache_path, json.dumps(new_cache, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    filehash.save()
     progress(f"[site] {len(notebooks)} page(s), {rendered} re-rendered, index, findings and changes {shared}; "
              f"{site / 'index.html'}")
     return site / "index.html"

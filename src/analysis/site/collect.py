@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import io, paths
-from ..execution import layout
+from ..execution import filehash, layout
 
 FIGURE_SUFFIXES = (".csv", ".png", ".svg")
 IMAGE_SUFFIXES = (".png",)  # shown as the static figure on a page
@@ -88,11 +88,26 @@ def english_run(name: str) -> tuple[Path | None, list[Path]]:
     return (nb_path, files) if nb_path or files else (None, [])
 
 
-def collect() -> list[Notebook]:
-    """Every executed notebook of ``output/notebooks/`` with its files and English run."""
+def sangaku_metadata(nb_path: Path, known: dict[str, list] | None = None) -> dict:
+    """The ``metadata.sangaku`` block of an executed notebook. ``known`` maps a notebook's sha256 to
+    ``[sha256, block]`` from an earlier render, so an unchanged notebook (megabytes of JSON) is not parsed again;
+    what was read is added to it."""
+    digest = filehash.sha256(nb_path)
+    hit = (known or {}).get(nb_path.name)
+    if hit is not None and hit[0] == digest:
+        return dict(hit[1])
+    meta = json.loads(nb_path.read_text(encoding="utf-8")).get("metadata", {}).get("sangaku", {})
+    if known is not None:
+        known[nb_path.name] = [digest, meta]
+    return meta
+
+
+def collect(known_metadata: dict[str, list] | None = None) -> list[Notebook]:
+    """Every executed notebook of ``output/notebooks/`` with its files and English run (``known_metadata``: see
+    :func:`sangaku_metadata`)."""
     out = []
     for nb_path in notebooks_in(paths.output_dir() / "notebooks"):
-        meta = json.loads(nb_path.read_text(encoding="utf-8")).get("metadata", {}).get("sangaku", {})
+        meta = sangaku_metadata(nb_path, known_metadata)
         nb = Notebook(nb_path.stem, nb_path, meta, files_of(nb_path.stem, meta.get("kind", "")))
         nb.en_path, nb.en_files = english_run(nb.name)
         out.append(nb)
@@ -114,9 +129,9 @@ def copy_into_site(name: str, files: list[Path], sub: str = "") -> dict[str, str
     for f in files:
         rel = f"files/{name}/" + (f"{sub}/" if sub else "") + f.name
         dst = site_dir() / rel
-        data = f.read_bytes()
-        if not dst.exists() or dst.read_bytes() != data:
-            io.write_bytes(dst, data)
+        # compared by hashes remembered by stat (execution.filehash): an unchanged file is not read again
+        if not dst.is_file() or filehash.sha256(dst) != filehash.sha256(f):
+            io.write_bytes(dst, f.read_bytes())
         out[f.name] = rel
     return out
 
