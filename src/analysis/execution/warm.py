@@ -271,7 +271,7 @@ def start(jobs: int, idle_minutes: float, progress: Callable[[str], None] = prin
             info, reasons = status()
         except (ident.WarmError, OSError, mpc.AuthenticationError):
             info = None  # still writing its key or binding its socket
-        if info is not None and info["ready"] >= info["workers"]:
+        if info is not None and info["ready"] >= info["workers"] and info["hooks"]:
             progress(f"warm: server pid {info['pid']} ready for {info['output']}: {info['workers']} workers with "
                      f"a template kernel ({time.perf_counter() - t0:.1f} s); exits after {idle_minutes:g} min "
                      "idle; `analysis warm stop` stops it")

@@ -9,7 +9,8 @@ modules once and forks one clean kernel per notebook) and a kernel ahead, then e
 
 Messages (tuples, on an authenticated connection): ``hello FINGERPRINT`` (a difference in code, package data,
 packages, kernel or interpreter is refused and the server exits; one in the environment is refused), ``hooks``
-(the notebooks' validate hooks, run here so that the client imports no figure module), ``submit ID TASK BLOBS``
+(the notebooks' validate hooks, run here so that the client imports no figure module; imported and called with
+the defaults once at start), ``submit ID TASK BLOBS``
 (answered by ``result ID RESULT`` when done), ``cancel`` (this client's queued jobs are dropped and the workers
 running its jobs are replaced: their kernels die with them), ``status`` and ``stop``. A client that disconnects
 is cancelled. The server exits after ``--idle-minutes`` without a message or a job (default 15), on ``stop`` or
@@ -96,6 +97,7 @@ class Server:
         self.procs: dict[int, Any] = {}  # slot -> worker process
         self.ready: dict[int, bool] = {}  # slot -> primed and waiting
         self.done = 0
+        self.hooks_loaded = threading.Event()
         self.env = ident.kernel_env()
         self.ctx = multiprocessing.get_context("spawn")  # a clean interpreter per worker, even when replaced
 
@@ -183,7 +185,7 @@ class Server:
             busy = bool(self.queue or self.running)
             return {"pid": os.getpid(), "started": self.started, "workers": self.jobs,
                     "ready": sum(self.ready.values()), "queued": len(self.queue), "running": len(self.running),
-                    "done": self.done, "idle_seconds": self.idle_seconds,
+                    "done": self.done, "hooks": self.hooks_loaded.is_set(), "idle_seconds": self.idle_seconds,
                     "idle_for": 0.0 if busy else time.monotonic() - self.last_active,
                     "output": self.fingerprint["folders"]["output"]}
 
@@ -199,6 +201,25 @@ class Server:
             attrs = {k: v for k, v in vars(exc).items() if isinstance(v, (str, int, float, list, type(None)))}
             return (type(exc).__name__, str(exc), attrs)
         return None
+
+    def _preload_hooks(self) -> None:
+        """Import every notebook's validate hook and call it with the defaults once (pandas, the figure
+        modules, the parquet reader), so the first command's hooks do not pay for it; failures are left to
+        the commands, which report them."""
+        from .params import run_hook
+        from .specs import discover, load_notebook, load_specs
+
+        try:
+            specs = load_specs()
+            notebooks = [load_notebook(p, specs) for p in discover().values()]
+        except Exception:
+            notebooks = []
+        for nb in notebooks:
+            try:
+                run_hook(nb, {})
+            except Exception:
+                pass
+        self.hooks_loaded.set()
 
     def _serve_client(self, client: _Client) -> None:
         try:
@@ -276,6 +297,7 @@ class Server:
                                                      "workers": self.jobs, "idle_seconds": self.idle_seconds}) + "\n")
         for slot in range(self.jobs):
             threading.Thread(target=self._slot, args=(slot,), daemon=True).start()
+        threading.Thread(target=self._preload_hooks, daemon=True).start()
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
         try:
             while not self.stop.wait(0.5):
