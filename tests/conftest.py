@@ -18,21 +18,47 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def shared_once(tmp_path_factory: pytest.TempPathFactory, name: str, compute: Callable[[], object]) -> object:
     """``compute()`` once per test run, even across xdist workers: the first worker pickles the result into the
-    run's temporary folder (shared by its workers) under a lock, the others read it. Without xdist, computes."""
+    run's temporary folder (shared by its workers) under a lock, the others read it; each process keeps what it
+    got (callers must not modify it). Without xdist, computes once per process."""
     import pandas as pd
 
+    if name in _SHARED:
+        return _SHARED[name]
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return compute()
+        _SHARED[name] = compute()
+        return _SHARED[name]
     shared = tmp_path_factory.getbasetemp().parent  # pytest-N/, the parent of every worker's popen-gwK/
     path = shared / f"{name}.pkl"
     with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if path.exists():
-            return pd.read_pickle(path)
+            _SHARED[name] = pd.read_pickle(path)
+            return _SHARED[name]
         value = compute()
         pd.to_pickle(value, shared / f".{name}.pkl.tmp")
         os.replace(shared / f".{name}.pkl.tmp", path)
+        _SHARED[name] = value
         return value
+
+
+_SHARED: dict[str, object] = {}
+
+
+def shared_dir(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder ``make(folder)`` fills once per test run, even across xdist workers (built under a lock in the
+    run's temporary folder, which its workers share; a failed build leaves nothing). Read-only by convention:
+    tests copy it (e.g. a scratch project copied per test instead of rebuilt per test)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not folder.is_dir():
+            tmp = shared / f".{name}.tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            make(tmp)
+            os.replace(tmp, folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

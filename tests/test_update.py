@@ -24,7 +24,7 @@ import pytest
 from analysis import build, cli, manifest, paths, vintage_diff, vintages
 from analysis.update import fetchers, http
 from analysis.update.writer import UpdateValidationError
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shared_dir, shared_once
 from tests.replay import Replay, committed_msti_rows, csv_bytes
 
 REAL_RAW = ROOT / "data" / "raw"
@@ -34,10 +34,20 @@ B_RS = ("B_RS", "FTE", "_Z", "_Z")
 
 
 # ------------------------------------------------------------------ recorded responses from the committed files
+def _four_economies(header: list[str], row: list[str]) -> bool:
+    return row[header.index("REF_AREA")] in AREAS
+
+
+def _msti_rows(tmp_path_factory) -> tuple[list[str], list[list[str]]]:
+    """Header and the rows of four economies of the committed MSTI extract (csv-parsed), read once per run."""
+    return shared_once(tmp_path_factory, "msti_four_economies",
+                       lambda: committed_msti_rows(REAL_RAW, _four_economies))
+
+
 @pytest.fixture(scope="module")
-def msti_rows() -> tuple[list[str], list[list[str]]]:
+def msti_rows(tmp_path_factory) -> tuple[list[str], list[list[str]]]:
     """Header and the rows of four economies of the committed MSTI extract (csv-parsed)."""
-    return committed_msti_rows(REAL_RAW, lambda header, r: r[header.index("REF_AREA")] in AREAS)
+    return _msti_rows(tmp_path_factory)
 
 
 _csv_bytes = csv_bytes
@@ -79,23 +89,39 @@ def revised_msti(msti_rows):
 
 
 # ------------------------------------------------------------------ scratch project
-@pytest.fixture()
-def project(tmp_path, monkeypatch, msti_rows) -> Path:
-    """A scratch project root: data/raw copied (MSTI vintage 2025-03 = the four economies), notebooks.toml,
-    processed data of a small source; ``SANGAKU_ROOT`` and ``SANGAKU_OUTPUT`` point at it."""
-    root = tmp_path / "proj"
+def _make_project(root: Path, rows: tuple[list[str], list[list[str]]]) -> None:
+    """Lay out the scratch project at ``root``: data/raw copied with MSTI vintage 2025-03 = ``rows``, the
+    manifest refreshed, notebooks.toml, and the processed data of a small source built."""
     shutil.copytree(REAL_RAW, root / "data" / "raw", copy_function=shutil.copy)
     shutil.copy(ROOT / "data" / "vintages.toml", root / "data" / "vintages.toml")
     (root / "notebooks").mkdir()
     shutil.copy(ROOT / "notebooks" / "notebooks.toml", root / "notebooks" / "notebooks.toml")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SANGAKU_ROOT", str(root))
+        mp.setenv("SANGAKU_OUTPUT", str(root / "output"))
+        mp.delenv(vintages.ENV_PINS, raising=False)
+        raw = paths.raw_dir()
+        assert raw == (root / "data" / "raw").resolve()
+        (raw / "oecd_msti" / "2025-03" / "msti_raw.csv.gz").write_bytes(gzip.compress(_csv_bytes(*rows), mtime=0))
+        manifest.refresh(raw)
+        build.build(raw, sources=["cincera1997"])
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch, tmp_path_factory) -> Path:
+    """A scratch project root: data/raw copied (MSTI vintage 2025-03 = the four economies), notebooks.toml,
+    processed data of a small source; ``SANGAKU_ROOT`` and ``SANGAKU_OUTPUT`` point at it. Laid out once per
+    test run (``conftest.shared_dir``: the manifest refresh and the build are the slow part) and copied here,
+    so every test gets a fresh, writable copy (no absolute path is stored in it)."""
+    rows = _msti_rows(tmp_path_factory)
+    pristine = shared_dir(tmp_path_factory, "update-project", lambda folder: _make_project(folder, rows))
+    root = tmp_path / "proj"
+    shutil.copytree(pristine, root, copy_function=shutil.copy)
     monkeypatch.setenv("SANGAKU_ROOT", str(root))
     monkeypatch.setenv("SANGAKU_OUTPUT", str(root / "output"))
     monkeypatch.delenv(vintages.ENV_PINS, raising=False)
-    raw = paths.raw_dir()
-    assert raw == (root / "data" / "raw").resolve()
-    (raw / "oecd_msti" / "2025-03" / "msti_raw.csv.gz").write_bytes(gzip.compress(_csv_bytes(*msti_rows), mtime=0))
-    manifest.refresh(raw)
-    build.build(raw, sources=["cincera1997"])
+    assert paths.raw_dir() == (root / "data" / "raw").resolve()
+    assert manifest.verify(paths.raw_dir()).checked == len(manifest.load(paths.raw_dir())["files"])
     return root
 
 
