@@ -15,7 +15,9 @@ current ``data/processed`` (build it first with ``analysis data``):
    run (the server's CPU is not a child of this process, so only wall is printed), then ``warm stop``;
 3. the same sweeps again (every run cached) and a cached ``analysis run``: wall, median of 5.
 
-``--fig01-only`` keeps the 20 fig01 runs. Targets (issue 15, 2-core machine): a sweep of 40 runs (fig01 and h4)
+``--fig01-only`` keeps the 20 fig01 runs. ``--snapshot`` runs every child on a copy of ``src/analysis`` taken at the
+start (``PYTHONPATH``), so that edits in a shared working tree neither make the warm server stale (it would
+refuse and exit, and the commands run cold, as they print) nor mix versions within one benchmark. Targets (issue 15, 2-core machine): a sweep of 40 runs (fig01 and h4)
 <= 1.5 s per run; a first one-parameter ``analysis run`` <= 4 s, <= 2 s with warm kernels; a cached one <= 1 s.
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -108,13 +111,26 @@ def main() -> int:
     ap.add_argument("--fig01-only", action="store_true", help="only the 20 fig01 runs of the sweep")
     ap.add_argument("--skip-cold", action="store_true", help="only the warm measurements and the cached loop")
     ap.add_argument("--repeat", type=int, default=3, help="first runs per mode (at most 5)")
+    ap.add_argument("--snapshot", action="store_true", help="run on a copy of src/analysis taken at the start")
     args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sw-src-") as src:
+        base = dict(os.environ)
+        base.pop("PYTHONDONTWRITEBYTECODE", None)  # as ./run.sh: children use the bytecode cache
+        if args.snapshot:
+            shutil.copytree(ROOT / "src" / "analysis", Path(src) / "analysis")  # with its bytecode caches
+            base.update(PYTHONPATH=os.pathsep.join(filter(None, [src, base.get("PYTHONPATH")])),
+                        SANGAKU_ROOT=str(ROOT))
+            print(f"on a snapshot of src/analysis in {src}", flush=True)
+        return measure(args, base)
+
+
+def measure(args: argparse.Namespace, base: dict) -> int:
     names = [FIG01] if args.fig01_only else [FIG01, H4]
     extra = ["--jobs", str(args.jobs)] if args.jobs else []
     print(f"load average before: {_load()} on {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="sw-cold-") as cold, tempfile.TemporaryDirectory(prefix="sw-w-") as hot:
-        cold_env = {**os.environ, "SANGAKU_OUTPUT": cold, "SANGAKU_WARM": "0"}
-        warm_env = {**os.environ, "SANGAKU_OUTPUT": hot}
+        cold_env = {**base, "SANGAKU_OUTPUT": cold, "SANGAKU_WARM": "0"}
+        warm_env = {**base, "SANGAKU_OUTPUT": hot}
         warm_env.pop("SANGAKU_WARM", None)
         if not args.skip_cold:
             sweeps(cold_env, names, extra, "cold", cpu_too=True)

@@ -115,3 +115,30 @@ def test_a_grid_file_gives_the_same_runs(project, tmp_path, no_kernels):
     grid.write_text("n = [2, 3]\n")
     with pytest.raises(DataFileError, match=r"\[parameters\]"):
         sweep.plan("fig_toy", grid_file=str(grid))
+
+
+class _HookingExecutor(cf.ThreadPoolExecutor):
+    """An executor that runs the validate hooks itself, as the warm server does (``warm.WarmExecutor``)."""
+
+    def __init__(self):
+        super().__init__(max_workers=2)
+        self.checked: list[list[str]] = []
+
+    def check_hooks(self, todo):
+        self.checked.append(sorted(job.out_name for job in todo))
+        if any(job.overrides.get("country") == "XXX" for job in todo):
+            raise ParameterError("country", "XXX", "checked by the executor", nbfixtures.COUNTRIES)
+
+
+def test_an_executor_with_check_hooks_validates_the_sweep_itself(project, monkeypatch):
+    def local_hook(params):
+        raise AssertionError("the hook ran in the client although the executor checks hooks")
+    monkeypatch.setattr(nbfixtures, "validate_toy", local_hook)
+    with _HookingExecutor() as ex:
+        _, s = sweep.sweep("fig_toy", cli=[("n", "2,3")], executor=ex, progress=_quiet)
+        assert s.ok and len(s.ran) == 2
+        assert len(ex.checked) == 1 and len(ex.checked[0]) == 2 and all(n.startswith("fig_toy__") for n in ex.checked[0])
+        with pytest.raises(ParameterError, match="checked by the executor"):
+            sweep.sweep("fig_toy", cli=[("country", "XXX"), ("n", "2,5")], executor=ex, progress=_quiet)
+        _, again = sweep.sweep("fig_toy", cli=[("n", "2,3")], executor=ex, progress=_quiet)
+        assert again.ran == [] and ex.checked[-1] == []  # cached runs need no hook

@@ -1,7 +1,9 @@
-"""``analysis run``, ``analysis sweep``, ``analysis reproduce`` and ``analysis site`` on the command line.
+"""``analysis run``, ``analysis sweep``, ``analysis reproduce``, ``analysis warm`` and ``analysis site`` on the
+command line.
 
 ``--dask local`` (a ``distributed.LocalCluster`` on 127.0.0.1) or ``--dask tcp://HOST:PORT`` (an existing
-scheduler) runs the notebooks on Dask instead of the runner's own process pool (see ``executors``).
+scheduler) runs the notebooks on Dask instead of the runner's own process pool (see ``executors``). Without it,
+``run`` and ``sweep`` use the warm server of ``analysis warm start`` when one runs and is current (``warm``).
 """
 
 from __future__ import annotations

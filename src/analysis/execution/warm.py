@@ -141,7 +141,9 @@ class WarmExecutor(cf.Executor):
         if self._closed:
             return
         self._closed = True
-        pending = [f for f in self._futures.values() if not f.done()]
+        pending = [f for f in list(self._futures.values()) if not f.done()]
+        for fut in pending:
+            fut.cancel()  # never "the server stopped" for what this client gave up
         with contextlib.suppress(OSError, ValueError):
             if pending:
                 with self._send:

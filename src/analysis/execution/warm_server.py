@@ -118,6 +118,7 @@ class Server:
             return None
         with self.cond:
             self.ready[slot] = True
+            self.last_active = time.monotonic()
         return parent
 
     def _slot(self, slot: int) -> None:
@@ -302,7 +303,11 @@ class Server:
         try:
             while not self.stop.wait(0.5):
                 info = self.info()
-                if info["idle_for"] > self.idle_seconds:
+                if info["ready"] < self.jobs:  # idle time counts once every worker is ready
+                    idle = time.monotonic() - self.last_active > self.idle_seconds + 600  # one never gets ready
+                else:
+                    idle = info["idle_for"] > self.idle_seconds
+                if idle:
                     print(f"idle for {info['idle_for']:.0f} s: exiting", file=sys.stderr, flush=True)
                     break
         finally:
