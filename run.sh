@@ -102,9 +102,10 @@ case "$cmd" in
     "$PY" -m analysis.cli data
     # Whole files per worker (a notebook's cells share one kernel), handed out in the order tests/conftest.py
     # gives them (longest first, tests/durations.toml; the read audit after the notebooks whose runs it reads).
+    # tests/no_iri_grammar.py is loaded first: it spares every pytest process jsonschema's unused IRI grammar.
     # shellcheck disable=SC2046  # the default targets are two words on purpose
-    "$PY" -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(test_targets "$@") --nbval \
-      --nbval-sanitize-with tests/nbval_sanitize.cfg "$@"
+    "$PY" -m pytest -p tests.no_iri_grammar -n 2 --dist loadfile --no-loadscope-reorder $(test_targets "$@") \
+      --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg "$@"
     ;;
   lab)
     setup_env
