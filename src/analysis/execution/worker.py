@@ -183,18 +183,11 @@ def _template_socket(task: Task) -> str | None:
 
 
 def _kernel_manager(task: Task, ipc: Path):
-    from jupyter_client.manager import AsyncKernelManager
+    from .kernels import Manager, TemplateManager
 
     sock = _template_socket(task)
-    if sock is None:
-        return AsyncKernelManager(kernel_name=task.kernel, transport="ipc", ip=str(ipc))
-
-    class TemplateKernelManager(AsyncKernelManager):
-        def format_kernel_cmd(self, extra_arguments=None):  # the launcher instead of ipykernel
-            return [sys.executable, "-m", "analysis.execution.template", "launch", sock, "-f",
-                    self.connection_file]
-
-    return TemplateKernelManager(kernel_name=task.kernel, transport="ipc", ip=str(ipc))
+    options = dict(kernel_name=task.kernel, transport="ipc", ip=str(ipc))
+    return Manager(**options) if sock is None else TemplateManager(sock, **options)
 
 
 def _stop_templates() -> None:
@@ -214,24 +207,42 @@ def _stop_templates() -> None:
 def _start_kernel(task: Task, ws: Path | None = None):
     from jupyter_core.utils import run_sync
 
+    from .kernels import KERNEL_ARGS
+
     ws = ws or _workspace()
     # IPC sockets need an absolute path of < 108 bytes.
     ipc = Path(tempfile.gettempdir()) / f"sangaku-kernel-{uuid.uuid4().hex[:16]}"
     km = _kernel_manager(task, ipc)
-    run_sync(km.start_kernel)(cwd=str(ws / "notebooks"), env={**os.environ, **_kernel_env(task, ws)})
+    run_sync(km.start_kernel)(cwd=str(ws / "notebooks"), env={**os.environ, **_kernel_env(task, ws)},
+                              extra_arguments=list(KERNEL_ARGS))
     with _LOCK:
         _LIVE.add(km)
     return km
 
 
 def _stop_kernel(km) -> None:
-    """Kill at once: the notebook is done and its files are written, so a graceful shutdown only costs time."""
+    """Kill at once: the notebook is done and its files are written, so a graceful shutdown only costs time.
+
+    The process is killed and reaped here first (a launcher on SIGTERM kills its forked kernel and exits; an
+    ipykernel's process group gets SIGKILL): jupyter_client's own kill would interrupt it, then poll every 0.1 s
+    until it has gone, with the notebook's result waiting."""
     from jupyter_core.utils import run_sync
 
+    proc = getattr(getattr(km, "provisioner", None), "process", None)
+    if proc is not None and proc.poll() is None:
+        try:
+            if getattr(km, "relays_kill", False):
+                os.kill(proc.pid, signal.SIGTERM)
+            else:
+                os.killpg(proc.pid, signal.SIGKILL)  # kernels run in their own session
+            proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):  # gone already, or stuck: jupyter_client kills it below
+            pass
     try:
         run_sync(km.shutdown_kernel)(now=True)
     except Exception:  # already gone: nothing to clean up
         pass
+    km.close_clients()
     with _LOCK:
         _LIVE.discard(km)
 
