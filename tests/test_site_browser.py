@@ -533,6 +533,14 @@ def test_csv_behind_the_chart_is_the_figures_csv_and_downloads_answer(real_site,
     assert any("/en/" in u and u.endswith("_en.png") for u in links), links  # the English rendering
 
 
+def _shots() -> Path | None:
+    """``$SANGAKU_SHOTS``: where the width tests save a screenshot of every page they check, for a human to look
+    at; unset, they take none (a full-page capture costs Chromium more than the checks; what they assert is read
+    from the page, and test_every_page_loads_cleanly_offline checks that a capture works)."""
+    shots = os.environ.get("SANGAKU_SHOTS")
+    return Path(shots) if shots else None
+
+
 WIDER = """(() => {
   const cw = document.documentElement.clientWidth;
   const scrolls = e => { for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
@@ -544,8 +552,8 @@ WIDER = """(() => {
 
 
 @pytest.mark.parametrize("width", [1400, 390])
-def test_pages_fit_the_window_at_desktop_and_phone_width(real_site, browser, width, tmp_path):
-    shots = Path(os.environ.get("SANGAKU_SHOTS", tmp_path))
+def test_pages_fit_the_window_at_desktop_and_phone_width(real_site, browser, width):
+    shots = _shots()
     found = {}
     with serve(real_site) as base:
         try:
@@ -557,7 +565,8 @@ def test_pages_fit_the_window_at_desktop_and_phone_width(real_site, browser, wid
                     if page.startswith("figures/"):
                         wait_charts(browser, lang)
                     found[(page, lang)] = browser.js(WIDER)
-                    browser.screenshot(shots / f"{width}_{lang}_{page.replace('/', '_')}.png", width=width)
+                    if shots:
+                        browser.screenshot(shots / f"{width}_{lang}_{page.replace('/', '_')}.png", width=width)
         finally:
             browser.send("Emulation.clearDeviceMetricsOverride")
     for key, geo in found.items():
@@ -600,12 +609,12 @@ CHANGES = """(() => {
 })()"""
 
 
-def test_changes_page_renders_and_switches_language_offline(changed, browser, tmp_path):
+def test_changes_page_renders_and_switches_language_offline(changed, browser):
     """The "What changed" page of a real second MSTI vintage (tests/test_site_changes.py's ``changed``): flips
     first, the switch, no request outside the local server, every link 200, nothing wider than 1400 or 390 px."""
     from analysis import site as site_mod
 
-    shots = Path(os.environ.get("SANGAKU_SHOTS", tmp_path))
+    shots = _shots()
 
     out, _, old_value = changed
     site_mod.render(progress=lambda m: None)
@@ -629,7 +638,8 @@ def test_changes_page_renders_and_switches_language_offline(changed, browser, tm
                                  mobile=width < 500)
                     browser.load(base + f"changes.html?lang={lang}")
                     widths[(width, lang)] = browser.js(WIDER)
-                    browser.screenshot(shots / f"{width}_{lang}_changes.png", width=width)
+                    if shots:
+                        browser.screenshot(shots / f"{width}_{lang}_changes.png", width=width)
         finally:
             browser.send("Emulation.clearDeviceMetricsOverride")
     assert ja["lang"] == "ja" and ja["en"] == 0 and ja["h1"] == "変更点" and ja["title"] == "変更点", ja
