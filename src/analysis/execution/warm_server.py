@@ -143,7 +143,7 @@ class Server:
                 res = None
             with self.cond:
                 cancelled = self.running.pop(slot, None) is None
-                self.done += 1
+                self.done += res is not None and not cancelled
                 self.last_active = time.monotonic()
             if res is None:
                 if not cancelled:
