@@ -23,7 +23,7 @@ from markupsafe import escape
 from analysis import build, io, manifest, paths, site, verdict_diff, vintage_diff
 from analysis.models import verdicts
 from analysis.site import i18n
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shared_dir
 from tests.test_update import _csv_bytes, msti_rows, project, revised_msti  # noqa: F401 - fixtures used below
 
 FIG1 = "fig01_business_researchers_index"
@@ -64,20 +64,40 @@ def _new_export() -> list[dict]:
     return rows  # C2a unchanged: not listed
 
 
+def _add_vintage(root: Path, header: list[str], rows: list[list[str]]) -> None:
+    """In the scratch project at ``root``: MSTI vintage 2026-12-01 of ``rows``, the manifest refreshed,
+    data/processed built from it and the value diff of the two vintages in output/diff/ (no absolute path is
+    written into any of it, so the result can be copied)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SANGAKU_ROOT", str(root))
+        mp.setenv("SANGAKU_OUTPUT", str(root / "output"))
+        raw = paths.raw_dir()
+        folder = raw / "oecd_msti" / NEW
+        folder.mkdir()
+        (folder / "msti_raw.csv.gz").write_bytes(gzip.compress(_csv_bytes(header, rows), mtime=0))
+        shutil.copy(raw / "oecd_msti" / "2025-03" / "SOURCE.md", folder / "SOURCE.md")
+        manifest.refresh(raw)
+        build.build(raw, sources=["oecd_msti"])
+        vintage_diff.write(vintage_diff.diff("oecd_msti", "2025-03", NEW))
+
+
 @pytest.fixture()
-def changed(project, revised_msti):
+def changed(project, revised_msti, tmp_path_factory):
     """The scratch project with MSTI vintage 2026-12-01, data/processed built from it, output/diff/ written and
-    the committed figure 1 notebook as the only executed notebook; returns (output dir, expected, old value)."""
+    the committed figure 1 notebook as the only executed notebook; returns (output dir, expected, old value).
+    The vintage, build and value diff are made once per test run (``conftest.shared_dir``) and copied here; the
+    verdict diff, whose Markdown names absolute paths, is written here."""
     header, rows, expected, old_value = revised_msti
-    raw = paths.raw_dir()
-    folder = raw / "oecd_msti" / NEW
-    folder.mkdir()
-    (folder / "msti_raw.csv.gz").write_bytes(gzip.compress(_csv_bytes(header, rows), mtime=0))
-    shutil.copy(raw / "oecd_msti" / "2025-03" / "SOURCE.md", folder / "SOURCE.md")
-    manifest.refresh(raw)
-    build.build(raw, sources=["oecd_msti"])
+
+    def make(folder: Path) -> None:
+        shutil.copytree(project, folder, copy_function=shutil.copy)  # the fresh copy of the update tests' project
+        _add_vintage(folder, header, rows)
+
+    template = shared_dir(tmp_path_factory, "site-changes-project", make)
+    shutil.rmtree(project)
+    shutil.copytree(template, project, copy_function=shutil.copy)
     out = paths.output_dir()
-    vintage_diff.write(vintage_diff.diff("oecd_msti", "2025-03", NEW))
+    assert manifest.verify(paths.raw_dir()).checked == len(manifest.load(paths.raw_dir())["files"])
     old_export = write_export(project / "saved" / "2025-03" / "verdicts.csv", EXPORT_OLD)
     new_export = write_export(verdicts.export_path(), _new_export())
     verdict_diff.write(verdict_diff.compare(old_export, new_export))
