@@ -14,8 +14,9 @@ OLS rows (CR1 and WCR) and the null draws of one fit come from one ``models.infe
 the design (constant, regressors, country and year dummies) with the hypothesis' shared cluster weights: its
 CR1 estimate and SE are the OLS ones (Frisch-Waugh-Lovell; equal to h4's ``cluster_ols`` to rounding). PPML is
 h4's (``country.fit_ppml``: statsmodels Poisson GLM with the same dummies, clustered by economy, t(G-1)) on the
-design matrix. The specification-curve test uses the OLS specifications with CR1 inference (each distinct OLS
-estimate once); PPML specifications do not enter it.
+design matrix, fitted by ``models.ppml_core`` (statsmodels' IRLS on arrays; estimates and SEs those of the GLM
+to ~1e-11 relative). The specification-curve test uses the OLS specifications with CR1 inference (each distinct
+OLS estimate once); PPML specifications do not enter it.
 
 Speed without other numbers: within a task, the sample of ``model_frame`` is drawn once per price basis, flag
 treatment, lag and estimator on the whole panel (``broad_frame``) and each specification's economies and years
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .. import data
-from ..models import country, inference
+from ..models import country, inference, ppml_core
 from . import choices
 from .tasks import (ESTIMATION_ERRORS, Task, check_finite, dummies, failed, null_weights, ols_rows, t_row, t_sf2,
                     weights_for, weights_seed)
@@ -187,21 +188,33 @@ def design_arrays(mf: country.ModelFrame, outcome: str, trends: bool) -> tuple[n
 
 
 def _ppml(mf: country.ModelFrame, spec: dict) -> dict:
-    """h4's PPML (``country.fit_ppml``: statsmodels Poisson GLM, cluster-robust by economy, t(G-1)) on the design
-    matrix instead of a formula (the fractional patent counts are valid PPML outcomes)."""
+    """h4's PPML (``country.fit_ppml``: Poisson GLM, cluster-robust by economy, t(G-1)) on the design matrix
+    instead of a formula (the fractional patent counts are valid PPML outcomes): ``models.ppml_core``, which
+    follows statsmodels' IRLS (estimates and SEs the GLM's to ~1e-11 relative), or the GLM itself for a design
+    without full column rank."""
+    y, X, names = design_arrays(mf, mf.spec.count, False)
+    codes, _ = pd.factorize(mf.data[CLUSTER], sort=True)
+    try:
+        res = ppml_core.fit(y, X, codes)
+        params, bse, nobs = res.params, res.bse, res.nobs
+    except ppml_core.NotFullRank:
+        params, bse, nobs = _ppml_glm(y, X, codes)
+    G = int(codes.max()) + 1
+    j = names.index(spec["term"])
+    est, se = float(params[j]), float(bse[j])
+    check_finite(est, se)
+    return {**t_row(est, se, G - 1), "n_obs": int(nobs), "n_clusters": G,
+            "inference": f"PPML, cluster-robust by {CLUSTER}, t({G - 1})", "seed": "", "error": ""}
+
+
+def _ppml_glm(y: np.ndarray, X: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """(estimates, SEs, N) of statsmodels' Poisson GLM, clustered by ``codes``: the reference of ``ppml_core``."""
     from statsmodels.genmod import families
     from statsmodels.genmod.generalized_linear_model import GLM
 
-    y, X, names = design_arrays(mf, mf.spec.count, False)
-    codes, _ = pd.factorize(mf.data[CLUSTER], sort=True)
     res = GLM(y, X, family=families.Poisson()).fit(
         cov_type="cluster", cov_kwds={"groups": codes, "use_correction": True}, maxiter=100, tol=1e-8)
-    G = int(codes.max()) + 1
-    j = names.index(spec["term"])
-    est, se = float(res.params[j]), float(res.bse[j])
-    check_finite(est, se)
-    return {**t_row(est, se, G - 1), "n_obs": int(res.nobs), "n_clusters": G,
-            "inference": f"PPML, cluster-robust by {CLUSTER}, t({G - 1})", "seed": "", "error": ""}
+    return np.asarray(res.params), np.asarray(res.bse), int(res.nobs)
 
 
 def _sample(broad: dict, panel: pd.DataFrame, spec: dict) -> country.ModelFrame:
