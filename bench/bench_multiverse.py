@@ -16,7 +16,7 @@
    relative difference per column), so a speed change can show that it changed no result.
 
 Run: ``.venv/bin/python bench/bench_multiverse.py [--sizes 100,1000,5000] [--per-hypothesis 40] [--reps 999]
-[--skip-sizes] [--save-table FILE] [--check-table FILE]``. The load average is printed before and after: the
+[--skip-sizes] [--grid-only] [--save-table FILE] [--check-table FILE]``. The load average is printed before and after: the
 machine is shared, and the figures scale with it (CPU seconds less than wall time).
 """
 
@@ -98,27 +98,8 @@ def compare_runs(stored: dict, mv) -> list[str]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100,1000,5000")
-    parser.add_argument("--per-hypothesis", type=int, default=40)
-    parser.add_argument("--reps", type=int, default=999)
-    parser.add_argument("--skip-sizes", action="store_true", help="leave out part 2")
-    parser.add_argument("--save-table", help="store part 3's tables and null draws in this file (pickle)")
-    parser.add_argument("--check-table", help="compare part 3's tables and null draws with this stored run")
-    args = parser.parse_args()
-    warnings.simplefilter("ignore")
-    from analysis.multiverse import engine, space
-
-    print(f"load average at start: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
-    spaces = space.load()
-    specs = engine.specifications(spaces)
-    families = list(dict.fromkeys(s["family"] for s in specs))
-    data, settings = engine.prepare(families)
-    for sp in spaces:
-        settings[sp.family].update(sp.settings)
-    print(f"declared grid: {len(specs)} specifications; bootstrap draws {args.reps}")
-
+def part1(engine, spaces, specs, data, settings, args) -> None:
+    """Specifications per second on the first ``--per-hypothesis`` specifications of every grid, by executor."""
     fixed = [s for sp in spaces for s in [x for x in specs if x["hypothesis"] == sp.hypothesis][:args.per_hypothesis]]
     print(f"\n1. speed on {len(fixed)} specifications (first {args.per_hypothesis} of each grid)")
     for label, kw in (("1 local worker", {"workers": 1}), ("2 local workers", {"workers": 2})):
@@ -135,7 +116,32 @@ def main() -> None:
         el = timed(engine, fixed, data, settings, args.reps, executor=client.get_executor())
     print(f"   {'2-worker Dask LocalCluster':<28} {el:7.1f} s  {len(fixed) / el:7.1f} specifications/s")
 
-    if not args.skip_sizes:
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--per-hypothesis", type=int, default=40)
+    parser.add_argument("--reps", type=int, default=999)
+    parser.add_argument("--skip-sizes", action="store_true", help="leave out part 2")
+    parser.add_argument("--grid-only", action="store_true", help="part 3 only: the whole declared grid")
+    parser.add_argument("--save-table", help="store part 3's tables and null draws in this file (pickle)")
+    parser.add_argument("--check-table", help="compare part 3's tables and null draws with this stored run")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    from analysis.multiverse import engine, space
+
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
+    spaces = space.load()
+    specs = engine.specifications(spaces)
+    families = list(dict.fromkeys(s["family"] for s in specs))
+    data, settings = engine.prepare(families)
+    for sp in spaces:
+        settings[sp.family].update(sp.settings)
+    print(f"declared grid: {len(specs)} specifications; bootstrap draws {args.reps}")
+
+    if not args.grid_only:
+        part1(engine, spaces, specs, data, settings, args)
+    if not (args.skip_sizes or args.grid_only):
         print("\n2. wall time by number of specifications (default executor, 2 workers)")
         base = None
         for n in [int(x) for x in args.sizes.split(",")]:
