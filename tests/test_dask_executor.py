@@ -39,7 +39,7 @@ def _worker_state() -> dict:
     from analysis.execution import worker
 
     me = psutil.Process()
-    return {"cwd": os.getcwd(), "env": {k: os.environ.get(k) for k in ("SANGAKU_ROOT", "SANGAKU_OUTPUT",
+    return {"cwd": os.getcwd(), "tmp": tempfile.gettempdir(), "env": {k: os.environ.get(k) for k in ("SANGAKU_ROOT", "SANGAKU_OUTPUT",
                                                                        "SANGAKU_DECLARED", "OMP_NUM_THREADS")},
             "children": [" ".join(p.cmdline()) for p in me.children(recursive=True)],
             "live": len(worker._LIVE), "warm": len(worker._WARM),
@@ -50,15 +50,19 @@ def _worker_state() -> dict:
 def cluster_client(tmp_path_factory):
     """One LocalCluster for the module (starting one takes seconds), its workers spawned elsewhere."""
     elsewhere = tmp_path_factory.mktemp("elsewhere")
+    # the workers' temporary folder of their own: what a job leaves there is theirs, not another test's run
+    worker_tmp = tmp_path_factory.mktemp("dasktmp")
+    tempfile.gettempdir()  # this process's own folder is decided (and cached) before $TMPDIR is changed
     with pytest.MonkeyPatch.context() as m:  # what the worker processes inherit when they are spawned
         for var in ("SANGAKU_ROOT", "SANGAKU_OUTPUT", "OMP_NUM_THREADS", "SANGAKU_READ_LOG"):
             m.delenv(var, raising=False)
+        m.setenv("TMPDIR", str(worker_tmp))
         m.chdir(elsewhere)
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                            dashboard_address=":0", silence_logs=40)
     client = distributed.Client(cluster)
     try:
-        yield client, elsewhere
+        yield client, elsewhere, worker_tmp
     finally:
         client.close()
         cluster.close()
@@ -75,7 +79,7 @@ def project(tmp_path, monkeypatch, cluster_client) -> Path:
 
 
 def test_a_local_cluster_runs_self_contained_jobs_caches_them_and_leaves_nothing(project, cluster_client):
-    client, elsewhere = cluster_client
+    client, elsewhere, tmp = cluster_client
     before = client.run(_worker_state)
     assert len(before) == 2
     for state in before.values():  # the workers know nothing of the project
@@ -111,11 +115,12 @@ def test_a_local_cluster_runs_self_contained_jobs_caches_them_and_leaves_nothing
         assert state["children"] == [] and state["live"] == 0 and state["warm"] == 0 and state["spaces"] == []
         # (distributed itself sets OMP_NUM_THREADS=1 before it spawns a worker; the jobs set nothing)
         assert state["env"] == before[addr]["env"] and state["env"]["SANGAKU_DECLARED"] is None
-    assert not list(Path(tempfile.gettempdir()).glob("sangaku-job-*/notebooks/fig_toy.ipynb"))
+    assert all(Path(state["tmp"]) == tmp for state in after.values())
+    assert list(tmp.glob("sangaku-job-*")) == []
 
 
 def test_a_failure_on_the_cluster_is_reported_with_its_kept_copy(project, cluster_client):
-    client, _ = cluster_client
+    client, _, _ = cluster_client
     nbfixtures.write_notebook(project / "notebooks" / "bad_toy.ipynb", nbfixtures.bad_notebook())
     s = pipeline.run(["bad_toy"], executor=executors.DaskExecutor(client), progress=_quiet)
     assert [r.name for r in s.failed] == ["bad_toy"]
