@@ -129,3 +129,63 @@ def test_ctrl_c_stops_forked_kernels_and_the_template(project, tmp_path):
     while time.monotonic() < deadline and (_alive(kernel) or _alive(template)):
         time.sleep(0.2)
     assert not _alive(kernel) and not _alive(template)
+
+
+def test_a_task_waits_for_a_template_that_is_starting_and_its_kernel_is_a_fork(project):
+    """The runner's pool starts each worker's template with the worker (``init_pool_worker``); the first task
+    then waits for its imports instead of starting a kernel that imports them again."""
+    ctx = cache.Context.current()
+    [job] = pipeline.plan(["fig_toy"], [{"n": 4}])
+    fresh = _run(job, ctx, prewarm=False)
+    worker.start_template(dict(job.env))
+    [(proc, sock)] = worker._TEMPLATES.values()
+    worker.start_template(dict(job.env))  # one per environment
+    assert list(worker._TEMPLATES.values()) == [(proc, sock)]
+    forked = _run(job, ctx, prewarm=False)  # no wait of its own: the task waits for the template
+    assert f"kernel parent {proc.pid}\n" in _printed(forked)
+    strip = lambda text: re.sub(r"kernel parent \d+", "", text)  # noqa: E731
+    assert strip(forked.notebook) == strip(fresh.notebook) and forked.files == fresh.files
+
+
+def test_a_failed_template_gives_a_kernel_of_its_own(project):
+    ctx = cache.Context.current()
+    [job] = pipeline.plan(["fig_toy"], [{"n": 4}])
+    worker.start_template(dict(job.env))
+    [(proc, sock)] = worker._TEMPLATES.values()
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    res = _run(job, ctx, prewarm=False)
+    assert f"kernel parent {proc.pid}\n" not in _printed(res) and "kernel parent" in _printed(res)
+
+
+def test_kernel_clients_are_ready_connected_and_closed_with_their_kernel(project):
+    """The ready client sees the kernel's output (IOPub connected when it returns), raises when the kernel has
+    died, and every client a manager handed out is closed when its kernel stops: many notebooks in one worker
+    leave no thread behind."""
+    from jupyter_core.utils import run_sync
+
+    [job] = pipeline.plan(["fig_toy"], [{"n": 4}])
+    task, _ = delivery.pack(job, cache.Context.current(), embed=False)
+    ws = worker._workspace()
+    (ws / ".declared.json").write_text(json.dumps(task.declared))
+    km = worker._start_kernel(task, ws)
+    kc = km.client()
+    kc.start_channels()
+    run_sync(kc.wait_for_ready)(timeout=120)
+    seen: list[str] = []
+    reply = run_sync(kc.execute_interactive)("print('from the kernel')", timeout=60, output_hook=lambda m: (
+        seen.append(m["content"]["text"]) if m["msg_type"] == "stream" else None))
+    assert reply["content"]["status"] == "ok" and seen == ["from the kernel\n"]
+    worker._stop_kernel(km)
+    assert not kc.channels_running and kc.context.closed and km.handed_out == []
+    dead = km.client()
+    dead.start_channels()
+    with pytest.raises(RuntimeError, match="died before replying"):
+        run_sync(dead.wait_for_ready)(timeout=30)
+    dead.stop_channels()
+    ctx = cache.Context.current()
+    _run(job, ctx, prewarm=False)
+    threads = len(psutil.Process().threads())
+    for _ in range(3):
+        _run(job, ctx, prewarm=False)
+    assert len(psutil.Process().threads()) <= threads

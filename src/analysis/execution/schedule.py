@@ -127,8 +127,12 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
     workers = min(n, max_workers or default_jobs()) if own else 0
     if own and todo:
         # Started before the validate hooks run here, so the workers' own imports (papermill, nbformat, the
-        # kernel client: about a second) overlap them; no kernel starts before the hooks have passed.
-        executor = cf.ProcessPoolExecutor(max_workers=workers, initializer=worker.init_pool_worker)
+        # kernel client: about a second) and their templates' (``template.start``: the heavy modules, no
+        # notebook code) overlap them; no kernel starts before the hooks have passed.
+        # Only when more jobs follow than there are workers: a single run needs fewer modules than a template
+        # imports, and a kernel of its own is ready sooner.
+        executor = cf.ProcessPoolExecutor(max_workers=workers, initializer=worker.init_pool_worker,
+                                          initargs=(dict(todo[0][0].env) if n > workers else None,))
         for _ in range(workers):
             executor.submit(worker.warm_up)
     try:

@@ -8,6 +8,12 @@ ipykernel: the launcher sends its working directory and environment, the templat
 imported, nothing executed, a clean kernel — becomes the ipykernel for that connection file. The launcher relays
 interrupts and exits with the kernel; the kernel exits when its launcher is gone (killed by jupyter_client or with
 the worker), and the template dies with its worker.
+
+The worker's side (``start``, ``socket_for``, ``stop_all``) keeps one template per kernel environment in
+``RUNNING``. The runner's pool starts it with each worker, while the client still runs the validate hooks (it
+imports modules and runs no notebook code); a task waits for a template that is still importing
+(``WAIT``), since a fork of it is ready sooner than a fresh kernel importing the same modules again on the
+same cores.
 """
 
 from __future__ import annotations
@@ -18,10 +24,13 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import types
+import uuid
 from pathlib import Path
 
 # Imported once by the template (each kernel skips this work); a module that is not installed is skipped. The
@@ -32,6 +41,62 @@ PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "matplotlib", "matplotlib.pyplo
            "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.completerlib", "IPython.core.debugger",
            "IPython.core.oinspect", "IPython.extensions.storemagic", "sqlite3", "tornado.gen", "tornado.locks",
            "tornado.queues", "tornado.platform.asyncio", "http.server", "mimetypes")
+
+
+RUNNING: dict[tuple, tuple] = {}  # in a worker: kernel environment -> (template process, its socket path)
+WAIT = 60.0  # seconds a task waits for its template's imports before starting a kernel of its own
+_LOCK = threading.Lock()
+
+
+def start(env: dict[str, str]) -> None:
+    """Start (in the background) this worker's template for kernels with ``env``, unless one runs already."""
+    key = tuple(sorted(env.items()))
+    with _LOCK:
+        proc, _ = RUNNING.get(key, (None, ""))
+        if proc is None or proc.poll() is not None:
+            sock = str(Path(tempfile.gettempdir()) / f"sangaku-template-{uuid.uuid4().hex[:16]}")
+            proc = subprocess.Popen([sys.executable, "-m", "analysis.execution.template", "serve", sock],
+                                    env={**os.environ, **env}, start_new_session=True,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            RUNNING[key] = (proc, sock)
+
+
+def socket_for(env: dict[str, str], *, start_one: bool = False, wait: float | None = None) -> str | None:
+    """The socket of the template for ``env`` once it is ready, waiting up to ``wait`` (default ``WAIT``)
+    seconds while it imports; with ``start_one`` it is started when there is none. None without a template or
+    when it failed (the caller then starts a kernel of its own)."""
+    key = tuple(sorted(env.items()))
+    if start_one:
+        start(env)
+    with _LOCK:
+        proc, sock = RUNNING.get(key, (None, ""))
+    if proc is None:
+        return None
+    deadline = time.monotonic() + (WAIT if wait is None else wait)
+    while not Path(sock + ".ready").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            return None
+        time.sleep(0.02)
+    return sock if proc.poll() is None else None
+
+
+def stop_all(*, wait: bool = True) -> None:
+    """Kill every template of this worker and remove its socket (``wait=False`` in a signal handler)."""
+    if wait:
+        with _LOCK:
+            items = list(RUNNING.values())
+            RUNNING.clear()
+    else:  # in a signal handler, whose interrupted thread may hold the lock
+        items = list(RUNNING.values())
+    for proc, sock in items:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+            if wait:
+                proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        for f in (sock, sock + ".ready"):
+            Path(f).unlink(missing_ok=True)
 
 
 def _die_with_parent() -> None:

@@ -10,9 +10,11 @@ variables go to the kernel only; the worker's own environment is never changed.
 
 Kernels talk to the worker over IPC sockets (no TCP port, so no unencrypted-transport warning) and die with the
 worker (ipykernel polls its parent). Only tasks marked ``prewarm`` (the runner's own process pool) start the
-next kernel ahead, and the first of them starts this worker's template (``template``): once it has imported the
-heavy modules, kernels are forks of it, so each notebook skips that import work. A single run never waits for a
-template. A kernel is killed as soon as its notebook is done. Workers of the runner's own pool ignore
+next kernel ahead. Each worker of that pool starts its template (``template``) as it starts, when more jobs
+follow than there are workers: once it has imported the heavy modules, kernels are forks of it, so each
+notebook skips that import work, and a task waits for a template still importing. A single run starts no
+template. Kernels and their clients come from ``kernels``. A kernel is killed as soon as its notebook is done.
+Workers of the runner's own pool ignore
 Ctrl-C (the parent handles it) and die with the parent (``PR_SET_PDEATHSIG``); on SIGTERM they kill their
 kernels at once and remove their directories.
 """
@@ -37,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import inputs
-from . import codegraph
+from . import codegraph, template
 from .executed import failing_line, normalise
 from .layout import SHARED_CACHES
 from .jobs import Result, Task
@@ -45,7 +47,8 @@ from .jobs import Result, Task
 _WARM: dict[tuple, Any] = {}  # kernels started ahead, per worker: startup overlaps the previous notebook
 _LIVE: set = set()  # every kernel this process started and has not stopped (killed on SIGTERM)
 _SPACES: dict[tuple[int, int], Path] = {}  # (pid, thread) -> its project directory
-_TEMPLATES: dict[tuple, tuple] = {}  # kernel environment -> (template process, its socket): see ``template``
+_TEMPLATES = template.RUNNING  # kernel environment -> (template process, its socket): see ``template``
+start_template = template.start
 _LOCK = threading.Lock()
 
 
@@ -166,20 +169,9 @@ def _warm_key(task: Task, ws: Path) -> tuple:
 
 
 def _template_socket(task: Task) -> str | None:
-    """The socket of this worker's template for ``task``'s environment once it is ready; started (in the
-    background) the first time a task says more follow, so a single run never waits for one."""
-    key = tuple(sorted(task.env.items()))
-    with _LOCK:
-        proc, sock = _TEMPLATES.get(key, (None, ""))
-        if proc is None and task.prewarm:
-            sock = str(Path(tempfile.gettempdir()) / f"sangaku-template-{uuid.uuid4().hex[:16]}")
-            proc = subprocess.Popen([sys.executable, "-m", "analysis.execution.template", "serve", sock],
-                                    env={**os.environ, **task.env}, start_new_session=True,
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            _TEMPLATES[key] = (proc, sock)
-    if proc is None or proc.poll() is not None or not Path(sock + ".ready").exists():
-        return None
-    return sock
+    """The socket of this worker's template for ``task``'s environment (``template.socket_for``); a task that
+    says more follow starts one when there is none."""
+    return template.socket_for(task.env, start_one=task.prewarm)
 
 
 def _kernel_manager(task: Task, ipc: Path):
@@ -188,20 +180,6 @@ def _kernel_manager(task: Task, ipc: Path):
     sock = _template_socket(task)
     options = dict(kernel_name=task.kernel, transport="ipc", ip=str(ipc))
     return Manager(**options) if sock is None else TemplateManager(sock, **options)
-
-
-def _stop_templates() -> None:
-    with _LOCK:
-        items = list(_TEMPLATES.values())
-        _TEMPLATES.clear()
-    for proc, sock in items:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        for f in (sock, sock + ".ready"):
-            Path(f).unlink(missing_ok=True)
 
 
 def _start_kernel(task: Task, ws: Path | None = None):
@@ -268,7 +246,7 @@ def shutdown_warm_kernels() -> None:
         _stop_kernel(km)
     for ws in spaces:
         _remove_workspace(ws)
-    _stop_templates()
+    template.stop_all()
 
 
 atexit.register(shutdown_warm_kernels)
@@ -277,20 +255,15 @@ multiprocessing.util.Finalize(None, shutdown_warm_kernels, exitpriority=10)  # p
 
 def _on_sigterm(signum, frame) -> None:
     _kill_kernels_now()
-    for proc, sock in list(_TEMPLATES.values()):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        for f in (sock, sock + ".ready"):
-            Path(f).unlink(missing_ok=True)
+    template.stop_all(wait=False)
     for ws in list(_SPACES.values()):
         shutil.rmtree(ws, ignore_errors=True)
     os._exit(128 + signum)
 
 
-def init_pool_worker() -> None:
-    """Initializer of the runner's process pool: ignore Ctrl-C, die with the parent, clean up on SIGTERM."""
+def init_pool_worker(env: dict[str, str] | None = None) -> None:
+    """Initializer of the runner's process pool: ignore Ctrl-C, die with the parent, clean up on SIGTERM; with
+    ``env`` (the jobs' kernel environment) start this worker's template at once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -299,6 +272,8 @@ def init_pool_worker() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: the parent still terminates its workers on exit
         pass
+    if env is not None:
+        template.start(env)
 
 
 def _take_kernel(task: Task, ws: Path):
