@@ -6,19 +6,22 @@ warm kernels (``analysis warm``); prints measured figures and the machine load.
 Runs in child processes with ``SANGAKU_OUTPUT`` pointing at temporary folders (never ``output/``), on the
 current ``data/processed`` (build it first with ``analysis data``):
 
-1. cold (the runner's own pool, a fresh output folder): issue 15's sweep of 40 runs, fig01 and h4 —
+1. ``analysis warm start`` in a fresh output folder (timed apart; another fresh folder is the cold one, where
+   ``SANGAKU_WARM=0``);
+2. the first one-parameter ``analysis run fig01 -p base_year Y`` for ``--repeat`` new values, each value run cold
+   (the runner's own pool) and then warm, so that both see the same load (median);
+3. issue 15's sweep of 40 runs, fig01 and h4 —
    ``analysis sweep fig01 -p base_year 2011..2015 -p lang ja,en -p countries DEFAULT,["JPN","USA","DEU","KOR"]``
-   (20 runs) and ``analysis sweep h4 -p lags 0..3 -p exclude [],["CHN"],["USA"],["JPN"],["KOR"]`` (20 runs):
-   wall and CPU seconds (children's user + system), per run and per notebook;
-   then the first one-parameter ``analysis run fig01 -p base_year Y`` for ``--repeat`` new years (median);
-2. warm (another fresh folder): ``analysis warm start`` (timed apart), the same 40 runs and first runs, wall per
-   run (the server's CPU is not a child of this process, so only wall is printed), then ``warm stop``;
-3. the same sweeps again (every run cached) and a cached ``analysis run``: wall, median of 5.
+   (20 runs) and ``analysis sweep h4 -p lags 0..3 -p exclude [],["CHN"],["USA"],["JPN"],["KOR"]`` (20 runs),
+   each notebook's sweep cold and then warm: wall per run and per notebook, and cold CPU seconds (children's
+   user + system; the server's CPU is not a child of this process); then ``warm stop``;
+4. the same sweeps again (every run cached) and a cached ``analysis run``: wall, median of 5.
 
 ``--fig01-only`` keeps the 20 fig01 runs. ``--snapshot`` runs every child on a copy of ``src/analysis`` taken at the
 start (``PYTHONPATH``), so that edits in a shared working tree neither make the warm server stale (it would
-refuse and exit, and the commands run cold, as they print) nor mix versions within one benchmark. Targets (issue 15, 2-core machine): a sweep of 40 runs (fig01 and h4)
-<= 1.5 s per run; a first one-parameter ``analysis run`` <= 4 s, <= 2 s with warm kernels; a cached one <= 1 s.
+refuse and exit, and the commands run cold, as they print) nor mix versions within one benchmark.
+Targets (issue 15, 2-core machine): a sweep of 40 runs (fig01 and h4) <= 1.5 s per run; a first one-parameter
+``analysis run`` <= 4 s, <= 2 s with warm kernels; a cached one <= 1 s.
 """
 
 from __future__ import annotations
@@ -71,36 +74,35 @@ def _runs(out: str) -> int:
     return int(next(ln for ln in out.splitlines() if ln.startswith("[sweep]")).split(": ", 1)[1].split()[0])
 
 
-def sweeps(env: dict, names: list[str], extra: list[str], label: str, cpu_too: bool) -> None:
-    """Run each notebook's sweep, print per-notebook and overall wall (and CPU) per run."""
-    total_wall = total_cpu = 0.0
-    total_runs = 0
-    for name in names:
-        wall, cpu, out = timed([*ANALYSIS, "sweep", name, *SWEEPS[name], *extra], env)
-        runs = _runs(out)
-        warm = any(ln.startswith("warm: running on the warm server") for ln in out.splitlines())
-        for note in (ln for ln in out.splitlines() if ln.startswith("warm:") and not warm):
-            print(f"  {note}", flush=True)
-        total_wall, total_cpu, total_runs = total_wall + wall, total_cpu + cpu, total_runs + runs
-        cpu_text = f", {cpu:.1f} CPU-s ({cpu / runs:.2f} per run)" if cpu_too else ""
-        print(f"  {label} sweep {name}: {runs} runs{' (warm server)' if warm else ''}, {wall:.1f} s wall "
-              f"({wall / runs:.2f} s per run){cpu_text}; load {_load()}", flush=True)
-    cpu_text = f", {total_cpu / total_runs:.2f} CPU-s" if cpu_too else ""
-    print(f"{label}: {total_runs} runs in {total_wall:.1f} s: {total_wall / total_runs:.2f} s wall{cpu_text} per run "
-          f"(target <= 1.5 s per run)", flush=True)
+def sweep_one(env: dict, name: str, extra: list[str], label: str) -> tuple[float, float, int]:
+    """One notebook's sweep: prints its wall (and, cold, CPU) per run; returns wall, CPU and runs."""
+    wall, cpu, out = timed([*ANALYSIS, "sweep", name, *SWEEPS[name], *extra], env)
+    runs = _runs(out)
+    warm = any(ln.startswith("warm: running on the warm server") for ln in out.splitlines())
+    for note in (ln for ln in out.splitlines() if ln.startswith("warm:") and not warm):
+        print(f"  {note}", flush=True)
+    cpu_text = f", {cpu:.1f} CPU-s ({cpu / runs:.2f} per run)" if label == "cold" else ""
+    print(f"  {label} sweep {name}: {runs} runs{' (warm server)' if warm else ''}, {wall:.1f} s wall "
+          f"({wall / runs:.2f} s per run){cpu_text}; load {_load()}", flush=True)
+    return wall, cpu, runs
 
 
-def first_runs(env: dict, label: str, repeat: int) -> None:
-    """The first one-parameter ``analysis run`` (not cached), for ``repeat`` new parameter values."""
-    walls, notes = [], []
+def first_runs(envs: dict[str, dict], repeat: int) -> None:
+    """The first one-parameter ``analysis run`` (not cached) for ``repeat`` new parameter values, each value
+    run in every mode of ``envs`` one after the other (cold, then warm), so that both see the same load."""
+    walls: dict[str, list[float]] = {label: [] for label in envs}
+    notes = []
     for params in FIRST_RUNS[:repeat]:
-        wall, _, out = timed([*ANALYSIS, "run", FIG01, *params], env)
-        assert "cached, not re-run" not in out, out
-        walls.append(wall)
-        notes += [ln for ln in out.splitlines() if ln.startswith("warm:") and "running on the warm" not in ln]
-    target = "<= 2 s" if label == "warm" else "<= 4 s"
-    print(f"{label}: first one-parameter analysis run {FIG01}: median {statistics.median(walls):.2f} s wall of "
-          f"{', '.join(f'{w:.2f}' for w in walls)} (target {target}); load {_load()}", flush=True)
+        for label, env in envs.items():
+            wall, _, out = timed([*ANALYSIS, "run", FIG01, *params], env)
+            assert "cached, not re-run" not in out, out
+            walls[label].append(wall)
+            notes += [ln for ln in out.splitlines() if ln.startswith("warm:") and "running on the warm" not in ln]
+    for label, ws in walls.items():
+        target = "<= 2 s" if label == "warm" else "<= 4 s"
+        print(f"{label}: first one-parameter analysis run {FIG01}: median {statistics.median(ws):.2f} s wall of "
+              f"{', '.join(f'{w:.2f}' for w in ws)} (target {target})", flush=True)
+    print(f"  (cold and warm runs alternated; load {_load()})", flush=True)
     for note in notes:  # a warm server refused (e.g. the package changed on disk since it started)
         print(f"  {note}", flush=True)
 
@@ -132,14 +134,20 @@ def measure(args: argparse.Namespace, base: dict) -> int:
         cold_env = {**base, "SANGAKU_OUTPUT": cold, "SANGAKU_WARM": "0"}
         warm_env = {**base, "SANGAKU_OUTPUT": hot}
         warm_env.pop("SANGAKU_WARM", None)
-        if not args.skip_cold:
-            sweeps(cold_env, names, extra, "cold", cpu_too=True)
-            first_runs(cold_env, "cold", args.repeat)
+        modes = {"warm": warm_env} if args.skip_cold else {"cold": cold_env, "warm": warm_env}
         try:
             wall, _, _ = timed([*ANALYSIS, "warm", "start", *extra], warm_env)
             print(f"warm: analysis warm start {wall:.1f} s (once per session, not counted); load {_load()}", flush=True)
-            first_runs(warm_env, "warm", args.repeat)
-            sweeps(warm_env, names, [], "warm", cpu_too=False)
+            first_runs(modes, args.repeat)
+            totals = {label: [0.0, 0.0, 0] for label in modes}
+            for name in names:  # each notebook's sweep cold, then warm: both see about the same load
+                for label, env in modes.items():
+                    w, c, n = sweep_one(env, name, extra if label == "cold" else [], label)
+                    totals[label] = [totals[label][0] + w, totals[label][1] + c, totals[label][2] + n]
+            for label, (w, c, n) in totals.items():
+                cpu_text = f", {c / n:.2f} CPU-s" if label == "cold" else ""
+                print(f"{label}: {n} runs in {w:.1f} s: {w / n:.2f} s wall{cpu_text} per run (target <= 1.5 s "
+                      "per run)", flush=True)
         finally:
             subprocess.run([*ANALYSIS, "warm", "stop"], env=warm_env, cwd=ROOT, capture_output=True)
         env = warm_env if args.skip_cold else cold_env
