@@ -81,7 +81,8 @@ import psutil
 worker_pid = os.getppid()
 deadline = time.monotonic() + 120
 while time.monotonic() < deadline:
-    socks = [p.cmdline()[-1] for p in psutil.Process(worker_pid).children() if "serve" in p.cmdline()]
+    cmds = [p.cmdline() for p in psutil.Process(worker_pid).children()]
+    socks = [c[c.index("serve") + 1] for c in cmds if "serve" in c]
     if socks and Path(socks[0] + ".ready").exists():
         break
     time.sleep(0.2)
@@ -189,3 +190,11 @@ def test_kernel_clients_are_ready_connected_and_closed_with_their_kernel(project
     for _ in range(3):
         _run(job, ctx, prewarm=False)
     assert len(psutil.Process().threads()) <= threads
+
+
+def test_a_template_whose_worker_is_gone_exits_at_once(tmp_path):
+    """A worker killed while its template starts (a pool stopped by a failing validate hook) leaves none behind:
+    the template checks that its parent is still the worker that started it."""
+    sock = str(tmp_path / "template")
+    res = subprocess.run([sys.executable, "-m", "analysis.execution.template", "serve", sock, "1"], timeout=120)
+    assert res.returncode == 0 and not Path(sock).exists() and not Path(sock + ".ready").exists()

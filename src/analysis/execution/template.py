@@ -55,7 +55,8 @@ def start(env: dict[str, str]) -> None:
         proc, _ = RUNNING.get(key, (None, ""))
         if proc is None or proc.poll() is not None:
             sock = str(Path(tempfile.gettempdir()) / f"sangaku-template-{uuid.uuid4().hex[:16]}")
-            proc = subprocess.Popen([sys.executable, "-m", "analysis.execution.template", "serve", sock],
+            proc = subprocess.Popen([sys.executable, "-m", "analysis.execution.template", "serve", sock,
+                                     str(os.getpid())],
                                     env={**os.environ, **env}, start_new_session=True,
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             RUNNING[key] = (proc, sock)
@@ -139,9 +140,13 @@ def _kernel(conn: socket.socket, request: dict) -> None:
     os._exit(0)
 
 
-def serve(path: str) -> None:
-    """The template: import ``PRELOAD``, then fork one kernel per request on the socket at ``path``."""
+def serve(path: str, parent: int | None = None) -> None:
+    """The template: import ``PRELOAD``, then fork one kernel per request on the socket at ``path``; it exits
+    at once when its worker ``parent`` is already gone (it died before the death signal was asked for: a pool
+    stopped by a failing validate hook while its workers start their templates)."""
     _die_with_parent()
+    if parent is not None and os.getppid() != parent:
+        os._exit(0)
     # Some libraries decide defaults at import by asking whether they run in a Jupyter kernel (pandas: at most 20
     # columns printed in a kernel, the terminal's width elsewhere); they must decide as in a kernel, so the
     # question gets a kernel's answer while they are imported.
@@ -197,6 +202,6 @@ def launch(path: str, argv: list[str]) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
-        serve(sys.argv[2])
+        serve(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else None)
     else:
         sys.exit(launch(sys.argv[2], sys.argv[3:]))
