@@ -6,6 +6,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 from pathlib import Path
 from typing import Callable
 
@@ -121,6 +122,16 @@ def project(tmp_path, monkeypatch) -> Path:
 # ------------------------------------------------------------------------------------------ order of the work
 DURATIONS = Path(__file__).resolve().parent / "durations.toml"
 AFTER_NOTEBOOKS = "after_notebooks"
+
+
+@pytest.fixture(autouse=True)
+def _default_sigint():
+    """Every test starts with Python's own Ctrl-C handler and leaves it so. A test process whose SIGINT is ignored
+    passes that on to every command it starts (an ignored signal stays ignored across exec, and Python then
+    installs no KeyboardInterrupt handler), so a later Ctrl-C test on the same xdist worker would hang."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_configure(config: pytest.Config) -> None:
