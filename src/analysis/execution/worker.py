@@ -285,13 +285,18 @@ def _take_kernel(task: Task, ws: Path):
         km = None
     km = km or _start_kernel(task, ws)
     if task.prewarm:
-        nxt = _start_kernel(task, ws)
-        with _LOCK:
-            old = _WARM.pop(_warm_key(task, ws), None)
-            _WARM[_warm_key(task, ws)] = nxt
-        if old is not None:
-            _stop_kernel(old)
+        _park(task, ws, _start_kernel(task, ws))
     return km
+
+
+def _park(task: Task, ws: Path, km) -> None:
+    """Keep ``km`` as the kernel started ahead for ``task``'s kernel, directory and environment (stopping the one
+    it replaces)."""
+    with _LOCK:
+        old = _WARM.pop(_warm_key(task, ws), None)
+        _WARM[_warm_key(task, ws)] = km
+    if old is not None:
+        _stop_kernel(old)
 
 
 def warm_up() -> None:
@@ -315,12 +320,7 @@ def prepare(kernel: str, env: dict[str, str], *, wait: float = 120.0) -> bool:
         time.sleep(0.05)
     ws = _workspace()
     (ws / ".declared.json").write_text("{}")  # the launcher imports analysis, whose read log reads this file
-    km = _start_kernel(probe, ws)
-    with _LOCK:
-        old = _WARM.pop(_warm_key(probe, ws), None)
-        _WARM[_warm_key(probe, ws)] = km
-    if old is not None:
-        _stop_kernel(old)
+    _park(probe, ws, _start_kernel(probe, ws))
     return True
 
 
