@@ -118,6 +118,17 @@ def run_name(name: str, overrides: dict[str, Any]) -> str:
     return f"{name}__{sha(overrides)[:10]}" if overrides else name
 
 
+def kernel_env() -> dict[str, str]:
+    """The environment a job's kernel gets from this process: ``ENV_VARS`` as set here, else a fixed hash seed,
+    the Agg backend and one BLAS thread (parallel notebooks would otherwise oversubscribe the cores)."""
+    env = {k: os.environ[k] for k in ENV_VARS if k in os.environ}
+    env.setdefault("PYTHONHASHSEED", "0")
+    env.setdefault("MPLBACKEND", "Agg")
+    for var in SINGLE_THREAD:
+        env.setdefault(var, "1")
+    return env
+
+
 def make_job(nb: Notebook, overrides: dict[str, Any], ctx: Context, *, output_path: Path | None = None) -> Job:
     """A job for ``nb``: default runs to ``output/notebooks``, overridden runs to ``output/runs``.
 
@@ -139,11 +150,7 @@ def make_job(nb: Notebook, overrides: dict[str, Any], ctx: Context, *, output_pa
         executed = layout.executed_dir() / f"{nb.name}.ipynb"
         failed = layout.executed_dir() / "failed" / f"{nb.name}.ipynb"
         worker_folder = nb.spec.outputs
-    env = {k: os.environ[k] for k in ENV_VARS if k in os.environ}
-    env.setdefault("PYTHONHASHSEED", "0")
-    env.setdefault("MPLBACKEND", "Agg")
-    for var in SINGLE_THREAD:
-        env.setdefault(var, "1")
+    env = kernel_env()
     key = notebook_key(nb, params, ctx)
     return Job(nb.name, out_name, str(nb.path), str(output_path or executed), str(failed), params,
                str(nb.path.parent), ctx.kernel, key, str(folder), declared_inputs(nb, params), env,

@@ -26,8 +26,7 @@ from typing import Any
 
 from .. import paths
 from ..errors import SangakuError
-from . import codegraph, filehash, layout, versions
-from .jobs import ENV_VARS, SINGLE_THREAD
+from . import codegraph, filehash, jobs, layout, versions
 
 FOLDER = "warm"
 SOCKET_MAX = 100  # AF_UNIX paths hold 107 bytes; keep a margin
@@ -107,12 +106,7 @@ def read_key() -> bytes:
 
 def kernel_env() -> dict[str, str]:
     """The environment ``jobs.make_job`` gives a task in this process (what a primed kernel must match)."""
-    env = {k: os.environ[k] for k in ENV_VARS if k in os.environ}
-    env.setdefault("PYTHONHASHSEED", "0")
-    env.setdefault("MPLBACKEND", "Agg")
-    for var in SINGLE_THREAD:
-        env.setdefault(var, "1")
-    return env
+    return jobs.kernel_env()
 
 
 def _kernel_spec() -> str:
