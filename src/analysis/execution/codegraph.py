@@ -11,6 +11,7 @@ command parses only what changed.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -142,30 +143,40 @@ def closure(roots: Iterable[str], sources: Iterable[str] = (), package_dir: Path
     """Every ``analysis`` module reached from the ``roots`` modules and the code in ``sources``: name -> file.
 
     ``memo`` (a dict the caller keeps for one planning step, ``cache.Context``) remembers each imported name's
-    own closure, so the 27 jobs of a reproduce, which import mostly the same modules, walk each module once.
+    own closure, and each module's file and direct imports, so the 27 jobs of a reproduce, which import mostly
+    the same modules, look at each module once.
     """
     todo = list(roots)
     for src in sources:
         todo.extend(_cell_names(src))
     if memo is not None:
+        modules = memo.setdefault(("<modules>", str(package_dir)), {})
         out: dict[str, Path] = {}
         for name in todo:
             key = (name, str(package_dir))
             if key not in memo:
-                memo[key] = closure([name], package_dir=package_dir)
+                memo[key] = _walk([name], package_dir, modules)
             out.update(memo[key])
         return dict(sorted(out.items()))
+    return _walk(todo, package_dir, {})
+
+
+def _walk(todo: list[str], package_dir: Path | None, modules: dict) -> dict[str, Path]:
+    """The modules reached from ``todo``; ``modules`` keeps each name's (file, direct imports) across walks."""
     seen: dict[str, Path] = {}
     while todo:
         name = todo.pop()
         if name in seen:
             continue
-        file = module_file(name, package_dir)
+        if name not in modules:
+            file = module_file(name, package_dir)
+            modules[name] = (file, _direct(name, file) if file is not None else [])
+        file, direct = modules[name]
         if file is None:  # ``from analysis.x import function``: not a module
             continue
         seen[name] = file
         todo.extend(_parents(name))
-        todo.extend(_direct(name, file))
+        todo.extend(direct)
     return dict(sorted(seen.items()))
 
 
@@ -174,7 +185,16 @@ def companions(module_path: Path) -> list[Path]:
     ``japan_series.toml``). The module reads them as part of itself, so they count as its code."""
     if module_path.name == "__init__.py":
         return []
-    return sorted(module_path.parent.glob(f"{module_path.stem}_*.toml"))
+    try:  # a file added, removed or renamed in the folder changes the folder's mtime
+        folder_mtime = module_path.parent.stat().st_mtime_ns
+    except OSError:
+        return []
+    return list(_companions(module_path, folder_mtime))
+
+
+@functools.lru_cache(maxsize=1024)
+def _companions(module_path: Path, folder_mtime: int) -> tuple[Path, ...]:
+    return tuple(sorted(module_path.parent.glob(f"{module_path.stem}_*.toml")))
 
 
 def file_hashes(modules: dict[str, Path]) -> dict[str, str]:

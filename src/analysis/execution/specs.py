@@ -52,10 +52,27 @@ class Spec:
 
 
 def load_specs(path: Path | None = None) -> dict[str, Spec]:
-    """Read ``notebooks.toml``; a malformed entry raises ``DataFileError`` naming the notebook and key."""
+    """Read ``notebooks.toml``; a malformed entry raises ``DataFileError`` naming the notebook and key.
+
+    A command reads it many times (plan, each job, site); what was read is kept while the file's stat is
+    unchanged (see ``_stat_signature``). The specs are frozen; the dict returned is the caller's own.
+    """
     path = path or layout.spec_path()
     if not path.exists():
         raise DataFileError(path, "spec file not found", hint="every notebook declares its inputs there")
+    try:
+        sig = _stat_signature(path)
+    except OSError as exc:
+        raise DataFileError(path, f"cannot read the spec file: {exc}") from exc
+    hit = _SPECS.get(sig[0])
+    if hit is None or hit[0] != sig:
+        hit = (sig, _read_specs(path))
+        if _settled(sig):
+            _SPECS[sig[0]] = hit
+    return dict(hit[1])
+
+
+def _read_specs(path: Path) -> dict[str, Spec]:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -210,21 +227,32 @@ def load_notebook(path: Path, specs: dict[str, Spec] | None = None) -> Notebook:
 # outputs (megabytes of JSON), so what was parsed is kept per file while its stat is unchanged. A file changed
 # within RACY_SECONDS is parsed again every time: a second write in the same clock tick could keep its times.
 _PARSED: dict[str, tuple] = {}
+_SPECS: dict[str, tuple] = {}
 RACY_SECONDS = 2.0
+
+
+def _stat_signature(path: Path) -> tuple:
+    """(absolute path, size, mtime, ctime, inode): what must be unchanged for a remembered parse to stand."""
+    st = os.stat(path)
+    return (os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _settled(sig: tuple) -> bool:
+    """A file written within RACY_SECONDS is not remembered: a second write in the same tick could keep its times."""
+    return time.time_ns() - max(sig[2], sig[3]) > RACY_SECONDS * 1e9
 
 
 def _parsed(path: Path) -> tuple[dict, dict[str, Any], list[tuple[str, str, list[str]]]]:
     """(sangaku metadata, parameters, cells) of the notebook at ``path``, each a fresh copy."""
     try:
-        st = os.stat(path)
-        sig = (os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        sig = _stat_signature(path)
         hit = _PARSED.get(sig[0])
         if hit is None or hit[0] != sig:
             nb = json.loads(path.read_text(encoding="utf-8"))
             nb["cells"], nb.setdefault("metadata", {})
             cells = [(c["cell_type"], _source(c), sorted(c.get("metadata", {}).get("tags", []))) for c in nb["cells"]]
             hit = (sig, dict(nb["metadata"].get("sangaku", {})), _parameters_cell(nb), cells)
-            if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_SECONDS * 1e9:
+            if _settled(sig):
                 _PARSED[sig[0]] = hit
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataFileError(path, f"not a readable notebook: {exc}") from exc
