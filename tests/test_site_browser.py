@@ -165,7 +165,7 @@ def serve(directory: Path) -> Iterator[str]:
                 super().handle_error(request, client_address)  # a browser that moves on mid-download is normal
 
     server = Server(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)  # quick shutdown
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"

@@ -190,7 +190,7 @@ def test_the_server_exits_when_idle(monkeypatch):
     monkeypatch.setenv("SANGAKU_OUTPUT", str(out))
     folder = out / ".cache" / "warm"
     try:
-        info = warm.start(1, 0.05, progress=lambda m: None)  # 3 s
+        info = warm.start(1, 0.01, progress=lambda m: None)  # 0.6 s once its worker is ready
         _wait(lambda: not _alive(info["pid"]), 60, "the idle server to exit")
         assert not ident.socket_path().exists() and not ident.key_path().exists()
         assert warm.attach() is None
