@@ -78,7 +78,8 @@ def real_output():
 
 @pytest.fixture(scope="module")
 def real_server(real_output):
-    """One warm server (one worker) for the real project, shared by the tests below."""
+    """One warm server (one worker) for the real project, shared by the tests below: the one the first test
+    started (``warm.start`` keeps a current server), else a new one; stopped with ``real_output``."""
     folder = real_output / ".cache" / "warm"
     try:
         info = warm.start(1, 10, progress=lambda m: None)
@@ -102,7 +103,7 @@ def test_warm_run_is_byte_identical_to_the_cold_run(real_output, capsys):
     assert "warm:" not in capsys.readouterr().out
     assert any(name.endswith(".png") for name in cold) and any(name.endswith(".csv") for name in cold)
     try:
-        warm.start(1, 10, progress=lambda m: None)
+        warm.start(1, 10, progress=lambda m: None)  # the module's server: ``real_server`` finds it running
         assert cli.main(["run", FIG01, "-p", "base_year", "2016", "--force"]) == 0
         out = capsys.readouterr().out
         assert "warm: running on the warm server" in out and "on WarmExecutor" in out
@@ -114,8 +115,9 @@ def test_warm_run_is_byte_identical_to_the_cold_run(real_output, capsys):
         assert rec["key"] == job.key.digest  # recorded by the client as after a cold run
         info, reasons = warm.status()
         assert reasons == [] and info["done"] >= 1
-    finally:
-        _kill_server(real_output / ".cache" / "warm")
+    except BaseException:
+        _kill_server(real_output / ".cache" / "warm")  # the next tests start a server of their own
+        raise
 
 
 def test_private_files_and_a_wrong_key_is_refused(real_server):
