@@ -9,6 +9,7 @@ import hashlib
 from collections import OrderedDict
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
@@ -91,6 +92,44 @@ def _best(tidy_df: pd.DataFrame, indicator: str, entity: str | list[str] | None)
         sub = sub[sub["entity"].isin(wanted)]
     sub = sub.assign(_rank=_rank(sub["reliability"]), _year=sub["year"].fillna(-1))
     sub = sub.sort_values(["entity", "_year", "year_type", "_rank", "source", "source_id"], kind="mergesort")
+    if (set(sub.columns) != _TIDY_WORK or sub["value"].dtype != "float64" or sub["entity"].isna().any()
+            or sub["year_type"].isna().any()):
+        return _best_rowwise(sub)
+    return _retidy(_choose(sub))
+
+
+# the columns ``_choose`` handles (the tidy ones ``_retidy`` casts, plus the sort helpers); any other frame goes
+# through ``_best_rowwise``, whose dtype inference ``_choose`` does not imitate
+_TIDY_WORK = {"entity", "entity_type", "year", "year_type", "indicator", "unit", "value", "flags", "source",
+              "source_id", "reliability", "note", "_rank", "_year"}
+
+
+def _choose(sub: pd.DataFrame) -> pd.DataFrame:
+    """The first row of each (entity, year, year_type) group of the sorted ``sub``, with the group's other rows
+    as ``n_sources``, ``alternatives`` and ``max_rel_diff``: ``_best_rowwise`` computed column-wise."""
+    keys = ["entity", "_year", "year_type"]
+    first = ~sub.duplicated(keys).to_numpy()
+    group = first.cumsum() - 1  # rows of a group are adjacent after the sort
+    value = sub["value"].to_numpy(dtype="float64")
+    lead = value[first][group]  # the chosen value, on every row of its group
+    others = ~first
+    alt = [f"{sid}={v:,.12g} {u} ({rel})" for sid, v, u, rel, o in
+           zip(sub["source_id"], value, sub["unit"], sub["reliability"], others) if o]
+    alts = pd.Series(alt, dtype=object).groupby(group[others]).agg("; ".join)
+    n_groups = int(first.sum())
+    n_sources = np.bincount(group, minlength=n_groups)
+    spread = pd.Series(abs(value - lead)[others]).groupby(group[others]).max()
+    chosen = value[first]
+    with np.errstate(divide="ignore", invalid="ignore"):  # the zero and single-source cases are set to 0 below
+        diff = (spread.reindex(range(n_groups)).to_numpy() / abs(chosen)).astype("float64")
+    diff[(n_sources == 1) | (chosen == 0)] = 0.0
+    res = sub[first].drop(columns=["_rank", "_year"]).reset_index(drop=True)
+    return res.assign(n_sources=n_sources, alternatives=alts.reindex(range(n_groups), fill_value="").to_numpy(),
+                      max_rel_diff=diff)
+
+
+def _best_rowwise(sub: pd.DataFrame) -> pd.DataFrame:
+    """``_choose`` group by group (kept for frames with other columns or missing group keys)."""
     out = []
     for _, grp in sub.groupby(["entity", "_year", "year_type"], sort=True):
         first = grp.iloc[0]
