@@ -112,14 +112,15 @@ def add_lags(panel: pd.DataFrame, variables: list[str], max_lag: int) -> pd.Data
 
 
 def design(panel: pd.DataFrame, estimator: str, *, start_year: int = 1983, end_year: int = 1991, lag: int = 0,
-           exclude_rotw: bool = False, region_slopes: str | None = None) -> tuple[pd.Series, pd.DataFrame,
-                                                                                pd.Series, pd.DataFrame]:
+           exclude_rotw: bool = False, region_slopes: str | None = None, lagged: bool = False
+           ) -> tuple[pd.Series, pd.DataFrame, pd.Series, pd.DataFrame]:
     """Outcome, design, firm ids and the estimation sample for an F1/F2 model.
 
     ``lag`` = 1 uses rdexp and spil of the previous year. rdexp and spil are centred on their estimation-sample
     means. ``region_slopes`` = base region ("usa" or "eu") adds spil x region and rdexp x region for the two
     other regions (requires ``exclude_rotw``). Pooled estimators get a constant and sector, region and year
-    dummies; ``fe_poisson`` gets year dummies only.
+    dummies; ``fe_poisson`` gets year dummies only. ``lagged``: ``panel`` already holds ``add_lags``' columns up
+    to ``lag`` (computed once for several designs; the lags of whole firms do not depend on the other firms).
     """
     if estimator not in count_panel.ESTIMATORS:
         raise ParameterError("estimator", estimator, "unknown estimator", count_panel.ESTIMATORS)
@@ -127,7 +128,7 @@ def design(panel: pd.DataFrame, estimator: str, *, start_year: int = 1983, end_y
         raise ParameterError("region_slopes", region_slopes, "unknown base region", ["usa", "eu"])
     if region_slopes is not None and not exclude_rotw:
         raise ParameterError("exclude_rotw", exclude_rotw, "region slopes need the single RoW firm excluded", [True])
-    df = add_lags(panel, ["rdexp", "spil"], lag) if lag else panel.copy()
+    df = add_lags(panel, ["rdexp", "spil"], lag) if lag and not lagged else panel.copy()
     r_col, s_col = (f"rdexp_l{lag}", f"spil_l{lag}") if lag else ("rdexp", "spil")
     df = df[df["year"].between(max(start_year, FIRST_YEAR + lag), end_year)].dropna(subset=[r_col, s_col])
     if exclude_rotw:

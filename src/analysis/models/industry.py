@@ -122,10 +122,21 @@ def production_elasticities(panel: pd.DataFrame) -> tuple[float, float]:
 
 def _lag(df: pd.DataFrame, cols: list[str], k: int, key: str = "id") -> pd.DataFrame:
     """Values of ``cols`` in year t-k for the same ``key`` (NaN where year t-k is absent: no gap filling)."""
-    prev = df[[key, "year", *cols]].copy()
-    prev["year"] = prev["year"] + k
-    prev = prev.rename(columns={c: f"{c}_l{k}" for c in cols})
-    return df[[key, "year"]].merge(prev, on=[key, "year"], how="left")[[f"{c}_l{k}" for c in cols]]
+    names = [f"{c}_l{k}" for c in cols]
+    keys = pd.MultiIndex.from_arrays([df[key].to_numpy(), df["year"].to_numpy()])
+    if not keys.is_unique:  # the left merge's row multiplication, for a panel with repeated id-years
+        prev = df[[key, "year", *cols]].copy()
+        prev["year"] = prev["year"] + k
+        prev = prev.rename(columns=dict(zip(cols, names)))
+        return df[[key, "year"]].merge(prev, on=[key, "year"], how="left")[names]
+    # the row of the same key in year t-k, or -1: what the left merge on (key, year + k) picks, without a merge
+    at = keys.get_indexer(pd.MultiIndex.from_arrays([df[key].to_numpy(), df["year"].to_numpy() - k]))
+    found = at >= 0
+    out = {}
+    for c, name in zip(cols, names):
+        v = df[c].to_numpy(dtype=float)
+        out[name] = np.where(found, v[np.where(found, at, 0)], np.nan)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
 
 
 def build_variables(panel: pd.DataFrame, alpha_l: float = 0.7, alpha_k: float = 0.3, *,

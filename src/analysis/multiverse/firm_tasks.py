@@ -25,6 +25,7 @@ from .tasks import ESTIMATION_ERRORS, Task, check_finite, failed, null_weights, 
 CLUSTER = "firm"
 # the hypothesis -> base region of the region slopes (F2a: the US is the base)
 REGION_SLOPES = {"F1": None, "F2a": "usa"}
+MAX_LAG = 2  # the largest lag the space file's checker allows (choices.for_family)
 
 
 def prepare() -> dict:
@@ -58,14 +59,28 @@ def firm_sample(panel: pd.DataFrame, firms: str, years: tuple[int, int]) -> pd.D
     return panel[panel["firm"].isin(keep)]
 
 
-def design(panel: pd.DataFrame, spec: dict):
-    """(y, X, firm ids, sample) of one specification, through ``models.firm.design``."""
+def design(panel: pd.DataFrame, spec: dict, lagged: pd.DataFrame | None = None, samples: dict | None = None):
+    """(y, X, firm ids, sample) of one specification, through ``models.firm.design``. ``lagged``: the panel with
+    ``firm.add_lags`` up to ``MAX_LAG`` (``lagged_panel``), shared by a task's designs; ``samples`` keeps each
+    (firms, window) sample of it for the next call. Both give the frames of a design from ``panel`` itself."""
     years = choices.window_years(spec["window"], choices.FIRM_YEARS)
-    sub = firm_sample(panel, spec["firms"], years)
-    y, X, g, s = firm.design(sub, spec["estimator"], start_year=years[0], end_year=years[1], lag=int(spec["lag"]),
+    lag = int(spec["lag"])
+    if lagged is None:
+        sub = firm_sample(panel, spec["firms"], years)
+    else:
+        memo = samples if samples is not None else {}
+        if (spec["firms"], years) not in memo:
+            memo[(spec["firms"], years)] = firm_sample(lagged, spec["firms"], years)
+        sub = memo[(spec["firms"], years)]
+    y, X, g, s = firm.design(sub, spec["estimator"], start_year=years[0], end_year=years[1], lag=lag,
                              exclude_rotw=spec["firms"].startswith("no_rotw"),
-                             region_slopes=REGION_SLOPES[spec["hypothesis"]])
+                             region_slopes=REGION_SLOPES[spec["hypothesis"]], lagged=lagged is not None)
     return y, controls(X, spec["controls"]), g, s
+
+
+def lagged_panel(panel: pd.DataFrame) -> pd.DataFrame:
+    """The panel with rdexp and spil lagged 0..``MAX_LAG`` years within firm (``firm.add_lags``)."""
+    return firm.add_lags(panel, ["rdexp", "spil"], MAX_LAG)
 
 
 def controls(X: pd.DataFrame, which: str) -> pd.DataFrame:
@@ -80,13 +95,14 @@ def estimate(task: Task) -> tuple[list[dict], dict]:
     weights = {}
     rows, nulls = [], {}
     designs: dict[tuple, tuple] = {}
+    lagged, samples = lagged_panel(panel), {}
     for spec in task.specs:
         term = spec["term"]
         # the control sets only drop columns, and pooled Poisson and NB2 share a design: build it once
         key = (spec["hypothesis"], spec["window"], spec["lag"], spec["firms"], spec["estimator"] == "fe_poisson")
         try:
             if key not in designs:
-                designs = {key: design(panel, {**spec, "controls": "sector_region_year"})}
+                designs = {key: design(panel, {**spec, "controls": "sector_region_year"}, lagged, samples)}
             y, X, g, _ = designs[key]
             X = controls(X, spec["controls"])
             fit = count_panel.fit(spec["estimator"], y, X, g, cluster=True)
