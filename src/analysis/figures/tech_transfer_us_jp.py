@@ -190,6 +190,7 @@ def table(frames: dict[str, pd.DataFrame], metrics: list[str] | str = "all", ser
     labels.check_lang(lang)
     yrs = check_years(years, series)
     frames = _needed(frames)
+    dens = {key: _denominators(frames, key) for key in series}  # each series' denominator, once per table
     rows = []
     for m in metrics:
         for key in series:
@@ -197,7 +198,7 @@ def table(frames: dict[str, pd.DataFrame], metrics: list[str] | str = "all", ser
             base = {"metric": m, "metric_label": METRICS[m][0 if lang == "en" else 1], "series": key,
                     "series_label": s.label_en if lang == "en" else s.label_ja, "country": s.country}
             c = _candidates(frames, key, m)
-            den = _denominators(frames, key)
+            den = dens[key]
             why = ""
             if not c.empty and normalise:
                 c = c[c["year"].isin(set(den["year"].dropna()))]

@@ -23,6 +23,7 @@ Years: Harvard's fiscal year ends on June 30 of the named year; Japanese 年度 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ import pandas as pd
 from .. import data, labels, plotting
 from ..errors import ParameterError
 from ..sources import japan as japan_src
+from ..sources.japan_select import content_key
 from .common import check_int, check_keys, relative, resolve_output_dir, year_ranges
 
 STEM = "fig07_university_finance_us_jp"
@@ -78,6 +80,13 @@ def institution_names(tidy: pd.DataFrame, measure: str) -> list[str]:
     return named + [n for n in _niad_names(tidy, measure) if n not in named]
 
 
+# ``series`` results by (content of the selected rows, measure): one notebook run asks for the same institution
+# and measure ~100 times (coverage, validation, base-year search). The result depends only on those rows and the
+# measure, so the key is their content (``japan_select.content_key``), never the frame's identity.
+_SERIES_CACHE: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_SERIES_CACHE_SIZE = 256
+
+
 def series(tidy: pd.DataFrame, institution: str, measure: str) -> pd.DataFrame:
     """One value per year of ``measure`` for ``institution`` (best source by reliability), in base units."""
     inds = INSTITUTIONS[institution][measure] if institution in INSTITUTIONS else [NIAD_INDICATORS[measure]]
@@ -86,6 +95,20 @@ def series(tidy: pd.DataFrame, institution: str, measure: str) -> pd.DataFrame:
     if sub.empty:
         return sub.assign(n_sources=pd.Series(dtype="int64"), alternatives=pd.Series(dtype="string"),
                           max_rel_diff=pd.Series(dtype="float64"), source_indicator=pd.Series(dtype="string"))
+    key = (content_key(sub), measure)
+    hit = _SERIES_CACHE.get(key)
+    if hit is None:
+        hit = _series(sub, measure)
+        _SERIES_CACHE[key] = hit
+        if len(_SERIES_CACHE) > _SERIES_CACHE_SIZE:
+            _SERIES_CACHE.popitem(last=False)
+    else:
+        _SERIES_CACHE.move_to_end(key)
+    return hit.copy()
+
+
+def _series(sub: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """``series`` of the rows ``sub`` (one institution, the measure's indicators), without the cache."""
     merged = sub.assign(source_indicator=sub["indicator"], indicator=measure)
     best = japan_src.best(merged.drop(columns="source_indicator"), measure)
     # keep which raw indicator the chosen value came from
@@ -201,8 +224,8 @@ def common_base_years(tidy: pd.DataFrame, measure: str) -> list[int]:
 
 def best_common_base_year(tidy: pd.DataFrame, measure: str) -> int | None:
     """Among ``common_base_years``, the one most named institutions have data for (ties: the earliest)."""
-    counts = {y: sum(y in available_years(tidy, k, measure) for k, v in INSTITUTIONS.items() if v[measure])
-              for y in common_base_years(tidy, measure)}
+    have = [set(available_years(tidy, k, measure)) for k, v in INSTITUTIONS.items() if v[measure]]
+    counts = {y: sum(y in years for years in have) for y in common_base_years(tidy, measure)}
     if not counts:
         return None
     return min(counts, key=lambda y: (-counts[y], y))

@@ -49,7 +49,7 @@ _BEST_CACHE: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 _BEST_CACHE_SIZE = 256
 
 
-def _content_key(df: pd.DataFrame) -> tuple:
+def content_key(df: pd.DataFrame) -> tuple:
     """A key that changes with any value, column, dtype or row order of ``df`` (64-bit row hashes, sha256)."""
     rows = pd.util.hash_pandas_object(df, index=False).to_numpy()
     return (tuple(df.columns), tuple(str(t) for t in df.dtypes), len(df),
@@ -67,7 +67,7 @@ def best(tidy_df: pd.DataFrame, indicator: str, entity: str | list[str] | None =
     Unknown indicator or entity raises ``ParameterError`` listing the valid ones. Results are memoised by the
     frame's content (see ``_BEST_CACHE``).
     """
-    key = (_content_key(tidy_df), indicator, entity if entity is None or isinstance(entity, str) else tuple(entity))
+    key = (content_key(tidy_df), indicator, entity if entity is None or isinstance(entity, str) else tuple(entity))
     hit = _BEST_CACHE.get(key)
     if hit is None:
         hit = _best(tidy_df, indicator, entity)
