@@ -18,6 +18,7 @@ DEFAULT_SEED = 20261129
 # A bootstrap t equal to the observed t up to rounding counts as "at least as extreme" (the all-ones draw
 # reproduces the sample exactly and must count, as in a randomization test).
 _TIE_RTOL = 1e-9
+_EPS = float(np.finfo(float).eps)
 
 
 def draw_weights(n_clusters: int, reps: int, weights: str = "webb", seed: int | None = DEFAULT_SEED
@@ -44,12 +45,15 @@ def draw_weights(n_clusters: int, reps: int, weights: str = "webb", seed: int | 
 def _group_sum(values: np.ndarray, codes: np.ndarray, g: int) -> np.ndarray:
     """Sum the rows of ``values`` (n, k) within clusters -> (G, k).
 
-    One ``bincount`` over the (cluster, column) cells of the row-major values: each cell adds its rows in their
-    order, as ``np.add.at`` and a ``bincount`` per column do (the same sums to the last bit), in one call.
+    One ``bincount`` over the (cluster, column) cells of the values, in their memory order: each cell adds its
+    rows in their order, as ``np.add.at`` and a ``bincount`` per column do (the same sums to the last bit).
     """
     k = values.shape[1]
     if k == 1:
         return np.bincount(codes, weights=values[:, 0], minlength=g)[:, None]
+    if values.flags.f_contiguous:  # column after column (Z from the QR is Fortran-ordered): no copy
+        cells = (codes[None, :] + (g * np.arange(k))[:, None]).ravel()
+        return np.bincount(cells, weights=values.T.ravel(), minlength=g * k).reshape(k, g).T
     cells = (codes[:, None] * k + np.arange(k)).ravel()
     return np.bincount(cells, weights=np.ascontiguousarray(values).ravel(), minlength=g * k).reshape(g, k)
 
@@ -119,6 +123,7 @@ class _WCR:
         self._num1, self._sc1 = m_times_v("x")  # minus the part per unit of b0
         self._buf = np.empty_like(self._sc0)
         self._sums = None  # the cluster sums of ``_screened_count``, at its first call
+        self._scratch = None  # its buffers
 
     def boot_t(self, null: float) -> np.ndarray:
         """Bootstrap t statistics (B,) for H0: b = null, with restricted residuals u~ = y~ - null·x~."""
@@ -153,13 +158,29 @@ class _WCR:
             self._sums = (np.einsum("gb,gb->b", s0, s0), np.einsum("gb,gb->b", s0, s1),
                           np.einsum("gb,gb->b", s1, s1), np.einsum("gb,gb->b", np.abs(s0), np.abs(s1)))
         a, c01, c11, d01 = self._sums
-        num = (self._num0 - null * self._num1) / self.xx
-        ss = a - 2.0 * null * c01 + (null * null) * c11
-        bound = (2 * self.G + 9) * np.finfo(float).eps * (a + 2.0 * abs(null) * d01 + (null * null) * c11)
+        # The expressions below, evaluated operation by operation in the same order into reused buffers (this
+        # is called ~50 times per interval): num = (num0 - null·num1) / xx, ss = a - 2·null·c01 + null²·c11,
+        # bound = (2G + 9)·eps·(a + 2|null|·d01 + null²·c11), tb = |num / (sqrt(scale·ss) / xx)|,
+        # margin = 4·(bound / ss + 8 eps)·max(tb, threshold).
+        if self._scratch is None:
+            self._scratch = [np.empty_like(a) for _ in range(5)]
+        num, ss, t, bound, margin = self._scratch
+        np.subtract(self._num0, np.multiply(self._num1, null, out=num), out=num)
+        np.divide(num, self.xx, out=num)
+        np.subtract(a, np.multiply(c01, 2.0 * null, out=ss), out=ss)
+        np.add(ss, np.multiply(c11, null * null, out=t), out=ss)
+        np.add(a, np.multiply(d01, 2.0 * abs(null), out=bound), out=bound)
+        np.add(bound, t, out=bound)
+        np.multiply(bound, (2 * self.G + 9) * _EPS, out=bound)
         with np.errstate(divide="ignore", invalid="ignore"):
-            tb = np.abs(num / (np.sqrt(self.scale * ss) / self.xx))
-            margin = 4.0 * (bound / ss + 8 * np.finfo(float).eps) * np.maximum(tb, threshold)
-            decided = (ss > 8.0 * bound) & np.isfinite(tb) & (np.abs(tb - threshold) > margin)
+            tb = t
+            np.divide(np.sqrt(np.multiply(ss, self.scale, out=tb), out=tb), self.xx, out=tb)
+            np.abs(np.divide(num, tb, out=tb), out=tb)
+            np.add(np.divide(bound, ss, out=margin), 8 * _EPS, out=margin)
+            np.multiply(np.multiply(margin, 4.0, out=margin), np.maximum(tb, threshold), out=margin)
+            decided = ss > np.multiply(bound, 8.0, out=bound)
+            decided &= np.isfinite(tb)
+            decided &= np.abs(np.subtract(tb, threshold, out=num), out=num) > margin
         if not decided.all():
             return None
         return int(np.count_nonzero(tb >= threshold))
