@@ -127,14 +127,15 @@ def run_jobs(jobs: list[Job], *, force: bool = False, executor: cf.Executor | No
     workers = min(n, max_workers or default_jobs()) if own else 0
     if own and todo:
         # Started before the validate hooks run here, so the workers' own imports (papermill, nbformat, the
-        # kernel client: about a second) and their templates' (``template.start``: the heavy modules, no
-        # notebook code) overlap them; no kernel starts before the hooks have passed.
-        # Only when more jobs follow than there are workers: a single run needs fewer modules than a template
-        # imports, and a kernel of its own is ready sooner.
+        # kernel client: about a second) and their templates' (``template.start``: the heavy modules) or
+        # kernels' starts overlap them; no notebook code runs before the hooks have passed, and a failing hook
+        # stops the pool with its kernels. A template only when more jobs follow than there are workers: a
+        # single run needs fewer modules than a template imports, so each worker starts a plain kernel instead.
         executor = cf.ProcessPoolExecutor(max_workers=workers, initializer=worker.init_pool_worker,
                                           initargs=(dict(todo[0][0].env) if n > workers else None,))
+        ahead = (todo[0][0].kernel, dict(todo[0][0].env)) if n <= workers else ()
         for _ in range(workers):
-            executor.submit(worker.warm_up)
+            executor.submit(worker.warm_up, *ahead)
     try:
         if before_start is not None:
             before_start([job for job, _ in todo])

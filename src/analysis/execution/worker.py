@@ -13,7 +13,8 @@ worker (ipykernel polls its parent). Only tasks marked ``prewarm`` (the runner's
 next kernel ahead. Each worker of that pool starts its template (``template``) as it starts, when more jobs
 follow than there are workers: once it has imported the heavy modules, kernels are forks of it, so each
 notebook skips that import work, and a task waits for a template still importing. A single run starts no
-template. Kernels and their clients come from ``kernels``. A kernel is killed as soon as its notebook is done.
+template: each worker starts a plain kernel while the client validates (``warm_up``). Kernels and their clients
+come from ``kernels``. A kernel is killed as soon as its notebook is done.
 Workers of the runner's own pool ignore
 Ctrl-C (the parent handles it) and die with the parent (``PR_SET_PDEATHSIG``); on SIGTERM they kill their
 kernels at once and remove their directories.
@@ -299,11 +300,22 @@ def _park(task: Task, ws: Path, km) -> None:
         _stop_kernel(old)
 
 
-def warm_up() -> None:
-    """Import what :func:`execute_job` needs (submitted to the runner's pool while the client validates)."""
+def warm_up(kernel: str | None = None, env: dict[str, str] | None = None) -> None:
+    """Import what :func:`execute_job` needs (submitted to the runner's pool while the client validates); with
+    ``kernel`` and ``env`` (a run with no more notebooks than workers, so no template), also start a plain
+    kernel ahead in this worker's directory: it runs no notebook code until a task that passed the hooks
+    takes it, and a failing hook stops the pool, which kills it."""
     _import_nbformat()
     import papermill  # noqa: F401
     from jupyter_client.manager import AsyncKernelManager  # noqa: F401
+
+    if kernel is not None and env is not None:
+        probe = Task(name="", out_name="", notebook="", parameters={}, kernel=kernel, inputs=(), file_params={},
+                     redirect_output_dir=False, worker_folder="", declared={}, env=dict(env), code={},
+                     prewarm=False)
+        ws = _workspace()
+        (ws / ".declared.json").write_text("{}")  # the launcher imports analysis, whose read log reads this file
+        _park(probe, ws, _start_kernel(probe, ws))
 
 
 def prepare(kernel: str, env: dict[str, str], *, wait: float = 120.0) -> bool:
