@@ -81,6 +81,20 @@ def pwt_tidy(raw_dir, tmp_path_factory):
     return shared_once(tmp_path_factory, "pwt_tidy", lambda: pwt.load(raw_dir))
 
 
+@pytest.fixture(scope="session")
+def japan_shared(raw_dir, tmp_path_factory):
+    """``japan.load(raw_dir)``, once per test run (read by the figure 2/5/6/7/8 and deck tests); a module takes
+    its own ``.copy()`` (``japan_copy``)."""
+    from analysis.sources import japan
+    return shared_once(tmp_path_factory, "japan_tidy", lambda: japan.load(raw_dir))
+
+
+@pytest.fixture(scope="module")
+def japan_copy(japan_shared):
+    """A module's own copy of ``japan.load(raw_dir)`` (a test that changes it leaves the other modules' alone)."""
+    return japan_shared.copy()
+
+
 MSTI_RAW_COLS = ["REF_AREA", "MEASURE", "UNIT_MEASURE", "PRICE_BASE", "TRANSFORMATION", "TIME_PERIOD", "OBS_VALUE",
                  "OBS_STATUS", "UNIT_MULT"]
 

@@ -22,9 +22,8 @@ def deck_txt(raw_dir) -> str:
 
 
 @pytest.fixture(scope="module")
-def japan_tidy(raw_dir) -> pd.DataFrame:
-    from analysis.sources import japan
-    return japan.load(raw_dir)
+def japan_tidy(japan_copy) -> pd.DataFrame:
+    return japan_copy  # japan.load(raw_dir), loaded once per test run (conftest)
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from analysis.sources import japan
 
 
 @pytest.fixture(scope="module")
-def jp(raw_dir) -> pd.DataFrame:
-    return japan.load(raw_dir)
+def jp(japan_copy) -> pd.DataFrame:
+    return japan_copy  # japan.load(raw_dir), loaded once per test run (conftest)
 
 
 def pick(frame: pd.DataFrame, series: str, year: int, panel: str | None = None) -> pd.Series:

@@ -17,9 +17,8 @@ from analysis.figures import university_finance as f7
 
 
 @pytest.fixture(scope="module")
-def japan_tidy(raw_dir) -> pd.DataFrame:
-    from analysis.sources import japan
-    return japan.load(raw_dir)
+def japan_tidy(japan_copy) -> pd.DataFrame:
+    return japan_copy  # japan.load(raw_dir), loaded once per test run (conftest)
 
 
 @pytest.fixture(scope="module")

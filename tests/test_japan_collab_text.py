@@ -24,8 +24,8 @@ USER_ROWS = [
 
 
 @pytest.fixture(scope="module")
-def jp(raw_dir) -> pd.DataFrame:
-    return japan.load(raw_dir)
+def jp(japan_copy) -> pd.DataFrame:
+    return japan_copy  # japan.load(raw_dir), loaded once per test run (conftest)
 
 
 @pytest.fixture()

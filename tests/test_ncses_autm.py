@@ -7,7 +7,7 @@ import pytest
 
 from analysis.errors import DataFileError
 from analysis.schema import validate_tidy
-from analysis.sources import japan, ncses_autm
+from analysis.sources import ncses_autm
 from analysis import vintages
 
 
@@ -49,8 +49,8 @@ def test_herd_components_add_up(nc):
     assert ((parts - h["us_herd_total"]).abs() <= 3e6).all()
 
 
-def test_agrees_with_japan_extract(nc, raw_dir):
-    jp = japan.load(raw_dir)
+def test_agrees_with_japan_extract(nc, japan_copy):
+    jp = japan_copy  # japan.load(raw_dir), loaded once per test run (conftest)
     jp = jp[jp["source_id"].str.startswith("NCSES")]
     m = nc.merge(jp, on=["indicator", "year"], suffixes=("", "_jp"))
     assert len(m) == len(jp) == 77
