@@ -16,8 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "src" / "analysis"
 
 
-@pytest.fixture()
-def scratch(tmp_path, monkeypatch) -> Path:
+def _make_scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A scratch project: notebooks and requirements.lock copied, raw files linked (copied when edited)."""
     root = tmp_path / "proj"
     shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=lambda d, names: [n for n in names if not n.endswith((".ipynb", ".toml"))])
@@ -36,6 +35,20 @@ def scratch(tmp_path, monkeypatch) -> Path:
     monkeypatch.setattr(codegraph, "PACKAGE_DIR", pkg)
     monkeypatch.setattr(inputs, "PACKAGE_DIR", pkg)
     return root
+
+
+@pytest.fixture()
+def scratch(tmp_path, monkeypatch) -> Path:
+    return _make_scratch(tmp_path, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> dict[str, str]:
+    """Every notebook's key in an unedited scratch project, computed once for the module: the "before" of the
+    tests below (a key holds no path, so every unedited scratch copy has these; the first test checks it)."""
+    with pytest.MonkeyPatch.context() as mp:
+        _make_scratch(tmp_path_factory.mktemp("pristine"), mp)
+        return _keys()
 
 
 def _keys() -> dict[str, str]:
@@ -63,15 +76,16 @@ def _changed(before: dict[str, str]) -> list[str]:
     return sorted(n for n in before if after[n] != before[n])
 
 
-def test_raw_file_read_directly_changes_only_its_notebook(scratch):
+def test_raw_file_read_directly_changes_only_its_notebook(scratch, pristine):
     before, data_before = _keys(), cache.data_key().digest
+    assert before == pristine  # another scratch copy, the same keys
     _edit(scratch / "data" / "raw" / vintages.resolve_relpath("deck/deck.txt", scratch / "data" / "raw"), new="\n追記\n")
     assert _changed(before) == ["fig09_deck_statements"]
     assert cache.data_key().digest == data_before  # the deck is no source of processed data
 
 
-def test_raw_file_of_a_built_source_changes_the_data_key_not_the_notebooks(scratch):
-    before, data_before = _keys(), cache.data_key()
+def test_raw_file_of_a_built_source_changes_the_data_key_not_the_notebooks(scratch, pristine):
+    before, data_before = pristine, cache.data_key()
     manifest = scratch / "data" / "raw" / "manifest.json"
     _edit(manifest, '"sha256": "', '"sha256": "0')  # as `manifest --refresh` would after a deliberate edit
     after = cache.data_key()
@@ -87,31 +101,31 @@ def test_raw_file_of_a_built_source_changes_the_data_key_not_the_notebooks(scrat
     ("country", ["h4_country_absorptive_capacity", "h5_summary_all_hypotheses", "h6_specification_curves"]),
     ("industry", ["h3_industry_two_faces", "h5_summary_all_hypotheses", "h6_specification_curves"]),
 ])
-def test_registry_edit_changes_the_notebooks_of_its_family(scratch, family, expected):
-    before = _keys()
+def test_registry_edit_changes_the_notebooks_of_its_family(scratch, pristine, family, expected):
+    before = pristine
     toml = codegraph.PACKAGE_DIR / "hypotheses" / f"{family}.toml"
     _edit(toml, 'expected_sign = "+"', 'expected_sign = "-"')
     assert _changed(before) == expected
 
 
-def test_package_data_of_one_figure_changes_only_that_figure(scratch):
-    before = _keys()
+def test_package_data_of_one_figure_changes_only_that_figure(scratch, pristine):
+    before = pristine
     _edit(codegraph.PACKAGE_DIR / "deck_statements.toml", new="\n# edited\n")
     assert _changed(before) == ["fig09_deck_statements"]
 
 
 @pytest.mark.parametrize("module", ["site/__init__.py", "cli.py", "execution/pipeline.py", "execution/cache.py",
                                     "manifest.py", "nbtools.py"])
-def test_code_no_notebook_imports_changes_nothing(scratch, module):
-    before, data_before = _keys(), cache.data_key().digest
+def test_code_no_notebook_imports_changes_nothing(scratch, pristine, module):
+    before, data_before = pristine, cache.data_key().digest
     _edit(codegraph.PACKAGE_DIR / module, new="\n# a comment\n")
     assert _changed(before) == []
     if module != "manifest.py":  # the build verifies through manifest: it is in the data build's code
         assert cache.data_key().digest == data_before
 
 
-def test_code_a_notebook_imports_changes_exactly_its_importers(scratch):
-    before = _keys()
+def test_code_a_notebook_imports_changes_exactly_its_importers(scratch, pristine):
+    before = pristine
     _edit(codegraph.PACKAGE_DIR / "figures" / "deck_statements.py", new="\n# a comment\n")
     assert _changed(before) == ["fig09_deck_statements"]
     before = _keys()
@@ -178,10 +192,10 @@ def test_a_malformed_spec_names_the_notebook_and_key(tmp_path):
         specs.load_specs(path)
 
 
-def test_a_data_file_that_is_part_of_a_module_counts_as_its_code(scratch):
+def test_a_data_file_that_is_part_of_a_module_counts_as_its_code(scratch, pristine):
     """sources/japan_series.toml is read by sources/japan.py itself: editing it rebuilds the data and re-runs
     the notebooks that import the module, like an edit of the module would."""
-    before, data_before = _keys(), cache.data_key().digest
+    before, data_before = pristine, cache.data_key().digest
     _edit(codegraph.PACKAGE_DIR / "sources" / "japan_series.toml", new="\n# edited\n")
     assert cache.data_key().digest != data_before
     importers = sorted(n for n, p in specs.discover().items()
