@@ -140,7 +140,8 @@ def _lag(df: pd.DataFrame, cols: list[str], k: int, key: str = "id") -> pd.DataF
 
 
 def build_variables(panel: pd.DataFrame, alpha_l: float = 0.7, alpha_k: float = 0.3, *,
-                    intensity: str = "rdk_output", rd_lag: int = 1) -> pd.DataFrame:
+                    intensity: str = "rdk_output", rd_lag: int = 1,
+                    frontier: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Construct TFP, the sector frontier, distance, R&D intensity and growth rates, one row per id-year.
 
     Columns added to the panel rows:
@@ -158,11 +159,38 @@ def build_variables(panel: pd.DataFrame, alpha_l: float = 0.7, alpha_k: float = 
       is the model's lagged-intensity slot), centred on its mean over the estimation sample (rows where all model
       variables exist), so that ``dist_l1`` measures catch-up at the mean intensity.
     - ``in_sample``: True where every model variable exists.
+
+    ``frontier``: ``frontier_variables(panel, alpha_l, alpha_k)``, computed once for several calls.
     """
     if intensity not in INTENSITIES:
         raise ParameterError("intensity", intensity, "not a valid choice", list(INTENSITIES))
     if rd_lag not in (1, 2):
         raise ParameterError("rd_lag", rd_lag, "not a valid choice", [1, 2])
+    df, l1 = frontier if frontier is not None else frontier_variables(panel, alpha_l, alpha_k)
+    df = df.copy()
+    if intensity == "rdk_output":
+        df["rdint_raw"] = df["lnrd"] - df["lny"]
+    else:
+        df["rdint_raw"] = 100 * (df["lnrd"] - _lag(df, ["lnrd"], 1)["lnrd_l1"])
+    df["dtfp"] = 100 * (df["tfp"] - l1["tfp_l1"])
+    df["dist_l1"] = l1["dist_l1"]
+    df["dtfp_frontier"] = 100 * (df["tfp_frontier"] - l1["tfp_frontier_l1"])
+    df["rdint_uncentred"] = _lag(df, ["rdint_raw"], rd_lag)[f"rdint_raw_l{rd_lag}"]
+    model_vars = ["dtfp", "dist_l1", "dtfp_frontier", "rdint_uncentred"]
+    df["in_sample"] = df[model_vars].notna().all(axis=1)
+    if not df["in_sample"].any():
+        raise ParameterError("sample", f"{len(df)} rows", "no row has the lags the model needs (empty sample)")
+    df["rdint_mean"] = float(df.loc[df["in_sample"], "rdint_uncentred"].mean())
+    df["rdint_l1"] = df["rdint_uncentred"] - df["rdint_mean"]
+    return df
+
+
+def frontier_variables(panel: pd.DataFrame, alpha_l: float = 0.7, alpha_k: float = 0.3
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The part of ``build_variables`` that the intensity and its lag do not change: the panel rows sorted,
+    with ``tfp``, ``tfp_frontier``, ``frontier_country``, ``n_countries_sector`` and ``dist``, and the year t-1
+    values of tfp, dist and tfp_frontier. ``build_variables(..., frontier=...)`` takes it, so that several
+    intensity choices on one sample build it once."""
     for name, val in (("alpha_l", alpha_l), ("alpha_k", alpha_k)):
         if not (isinstance(val, (float, int)) and 0 < val < 1.5):
             raise ParameterError(name, val, "an output elasticity must be a number in (0, 1.5)")
@@ -176,22 +204,7 @@ def build_variables(panel: pd.DataFrame, alpha_l: float = 0.7, alpha_k: float = 
     df = df.merge(first.rename(columns={"country": "frontier_country"}), on=["sector", "year"], how="left")
     df["n_countries_sector"] = df.groupby(["sector", "year"])["country"].transform("nunique")
     df["dist"] = df["tfp_frontier"] - df["tfp"]
-    if intensity == "rdk_output":
-        df["rdint_raw"] = df["lnrd"] - df["lny"]
-    else:
-        df["rdint_raw"] = 100 * (df["lnrd"] - _lag(df, ["lnrd"], 1)["lnrd_l1"])
-    l1 = _lag(df, ["tfp", "dist", "tfp_frontier"], 1)
-    df["dtfp"] = 100 * (df["tfp"] - l1["tfp_l1"])
-    df["dist_l1"] = l1["dist_l1"]
-    df["dtfp_frontier"] = 100 * (df["tfp_frontier"] - l1["tfp_frontier_l1"])
-    df["rdint_uncentred"] = _lag(df, ["rdint_raw"], rd_lag)[f"rdint_raw_l{rd_lag}"]
-    model_vars = ["dtfp", "dist_l1", "dtfp_frontier", "rdint_uncentred"]
-    df["in_sample"] = df[model_vars].notna().all(axis=1)
-    if not df["in_sample"].any():
-        raise ParameterError("sample", f"{len(df)} rows", "no row has the lags the model needs (empty sample)")
-    df["rdint_mean"] = float(df.loc[df["in_sample"], "rdint_uncentred"].mean())
-    df["rdint_l1"] = df["rdint_uncentred"] - df["rdint_mean"]
-    return df
+    return df, _lag(df, ["tfp", "dist", "tfp_frontier"], 1)
 
 
 def fit(variables: pd.DataFrame, cluster: str = "id") -> ClusterFit:

@@ -54,9 +54,11 @@ def share_key(spec: dict) -> str:
     return spec["elasticities"]
 
 
-def variables(panel: pd.DataFrame, spec: dict, elasticities: dict | None = None) -> pd.DataFrame:
+def variables(panel: pd.DataFrame, spec: dict, elasticities: dict | None = None,
+              frontiers: dict | None = None) -> pd.DataFrame:
     """The estimation sample of a specification (rows with every model variable), as ``industry.run_spec``.
-    ``elasticities`` keeps the estimated elasticities of each (countries, window) for the next call."""
+    ``elasticities`` keeps the estimated elasticities of each (countries, window) for the next call,
+    ``frontiers`` the ``industry.frontier_variables`` of each (countries, window, elasticities)."""
     years = choices.window_years(spec["window"], choices.INDUSTRY_YEARS)
     countries = [c for c in industry.COUNTRIES
                  if spec["countries"] == "all" or c not in industry.LATE_ENTRANTS]
@@ -68,7 +70,12 @@ def variables(panel: pd.DataFrame, spec: dict, elasticities: dict | None = None)
         if k not in memo:
             memo[k] = industry.production_elasticities(sub)
         alphas = memo[k]
-    v = industry.build_variables(sub, *alphas, intensity=spec["intensity"], rd_lag=int(spec["rd_lag"]))
+    fk = (spec["countries"], spec["window"], alphas)
+    memo = frontiers if frontiers is not None else {}
+    if fk not in memo:
+        memo[fk] = industry.frontier_variables(sub, *alphas)
+    v = industry.build_variables(sub, *alphas, intensity=spec["intensity"], rd_lag=int(spec["rd_lag"]),
+                                 frontier=memo[fk])
     return v[v["in_sample"]].reset_index(drop=True)
 
 
@@ -97,7 +104,7 @@ def estimate(task: Task) -> tuple[list[dict], dict]:
     the test."""
     panel = task.data["panel"]
     panel = panel[[c for c in panel.columns if c in MODEL_COLUMNS]]
-    rows, nulls, weights, elasticities = [], {}, {}, {}
+    rows, nulls, weights, elasticities, frontiers = [], {}, {}, {}, {}
     designs: dict[tuple, tuple] = {}
     boots: dict[tuple, tuple] = {}
     for spec in task.specs:
@@ -105,7 +112,7 @@ def estimate(task: Task) -> tuple[list[dict], dict]:
         wkey = f"{spec['hypothesis']}:{cl}"
         try:
             if key not in designs:
-                sample = variables(panel, spec, elasticities)
+                sample = variables(panel, spec, elasticities, frontiers)
                 y, x, W = design_arrays(sample)
                 designs = {key: (sample, inference.partial_out(y, x, W))}  # specs arrive grouped by key
                 boots = {}
