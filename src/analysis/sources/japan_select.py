@@ -95,7 +95,7 @@ def _best(tidy_df: pd.DataFrame, indicator: str, entity: str | list[str] | None)
     if (set(sub.columns) != _TIDY_WORK or sub["value"].dtype != "float64" or sub["entity"].isna().any()
             or sub["year_type"].isna().any()):
         return _best_rowwise(sub)
-    return _retidy(_choose(sub))
+    return _retidy_chosen(_choose(sub))
 
 
 # the columns ``_choose`` handles (the tidy ones ``_retidy`` casts, plus the sort helpers); any other frame goes
@@ -143,12 +143,28 @@ def _best_rowwise(sub: pd.DataFrame) -> pd.DataFrame:
     return _retidy(pd.DataFrame(out))
 
 
+_TEXT_COLUMNS = ("entity", "entity_type", "year_type", "indicator", "unit", "flags", "source", "source_id",
+                 "reliability", "note")
+_CASTS = {**{c: "string" for c in _TEXT_COLUMNS}, "year": "Int64", "value": "float64", "n_sources": "int64",
+          "alternatives": "string", "max_rel_diff": "float64"}
+
+
+def _retidy_chosen(res: pd.DataFrame) -> pd.DataFrame:
+    """``_retidy`` for ``_choose`` output (the tidy columns plus the three extra ones, in that order), cast
+    column by column into one new frame instead of split, cast and joined again."""
+    cols = {}
+    for col in res.columns:
+        s = res[col].astype(_CASTS[col])
+        cols[col] = s.fillna("") if col in _TEXT_COLUMNS and s.hasnans else s
+    out = pd.DataFrame(cols)
+    return out.sort_values(["entity", "year"], kind="mergesort", na_position="first").reset_index(drop=True)
+
+
 def _retidy(res: pd.DataFrame) -> pd.DataFrame:
     """Tidy-cast and sort ``best`` output while keeping its extra columns aligned."""
     extra = res[["n_sources", "alternatives", "max_rel_diff"]].copy()
     base = res.drop(columns=list(extra.columns))
-    for col in ("entity", "entity_type", "year_type", "indicator", "unit", "flags", "source", "source_id",
-                "reliability", "note"):
+    for col in _TEXT_COLUMNS:
         base[col] = base[col].astype("string").fillna("")
     base["year"] = base["year"].astype("Int64")
     base["value"] = base["value"].astype("float64")
