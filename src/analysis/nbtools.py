@@ -12,12 +12,11 @@ import copy
 import sys
 from pathlib import Path
 
-import nbformat
-
-from . import io
+from . import io, nbimport
 from .errors import SangakuError
-
 from .execution.layout import KERNEL_DISPLAY_NAME, KERNEL_NAME
+
+nbformat = nbimport.nbformat()  # without jsonschema's IRI grammar
 
 KERNELSPEC = {"name": KERNEL_NAME, "display_name": KERNEL_DISPLAY_NAME, "language": "python"}
 

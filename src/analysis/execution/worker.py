@@ -54,13 +54,9 @@ _LOCK = threading.Lock()
 
 
 def _import_nbformat():
-    # jsonschema (imported by nbformat) builds a Lark grammar for the optional ``iri`` format when rfc3987_syntax
-    # is installed (~1.9 s per process); nbformat's schema uses no such format, so that module is not loaded here.
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
-    import nbformat
+    from ..nbimport import nbformat  # without jsonschema's IRI grammar (~1.9 s per process)
 
-    return nbformat
+    return nbformat()
 
 
 # ----------------------------------------------------------------------------------------- directories

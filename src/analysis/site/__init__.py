@@ -98,9 +98,8 @@ def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: p
     _copy_assets(site)
     known_metadata = cache.get(METADATA, {}) if isinstance(cache.get(METADATA), dict) else {}
     notebooks = collect.collect(known_metadata)
-    exporter = None
     figures, others, new_cache = [], [], {}
-    rendered = 0
+    todo: list[tuple] = []  # pages to render: (notebook, its links, its English links)
     for nb in notebooks:
         links = collect.copy_into_site(nb.name, nb.files)
         en_links = collect.copy_into_site(nb.name, nb.en_files, "en") if nb.en_files else {}
@@ -113,13 +112,7 @@ def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: p
         fig_page = site / "figures" / f"{nb.name}.html"
         is_figure = nb.kind == "figure"
         if cache.get(nb.name) != key or not page.exists() or (is_figure and not fig_page.exists()):
-            from . import pages
-
-            exporter = exporter or pages._exporter()
-            io.write_text(page, pages.notebook_page(nb, links, exporter))
-            if is_figure:
-                io.write_text(fig_page, pages.figure_page(nb, links, en_links))
-            rendered += 1
+            todo.append((nb, links, en_links))
         new_cache[nb.name] = key
         entry = {"name": nb.name, "href": f"nb/{nb.name}.html", "nb_href": f"nb/{nb.name}.html",
                  "title_ja": nb.meta.get("title_ja") or nb.name,
@@ -131,6 +124,14 @@ def render(*, force: bool = False, progress: Callable[[str], None] = lambda m: p
             figures.append(entry)
         else:
             others.append(entry)
+    if todo:
+        from . import pages
+
+        for (nb, _, _), (page_html, figure_html) in zip(todo, pages.render_pages(todo)):
+            io.write_text(site / "nb" / f"{nb.name}.html", page_html)
+            if figure_html is not None:
+                io.write_text(site / "figures" / f"{nb.name}.html", figure_html)
+    rendered = len(todo)
     # Pages of notebooks that no longer exist would otherwise linger with stale results.
     for folder in ("nb", "figures"):
         for stale in sorted((site / folder).glob("*.html")) if (site / folder).is_dir() else []:
