@@ -30,6 +30,10 @@ from typing import Callable, Iterator
 
 from .errors import SangakuError
 
+# The outputs of this many revisions are kept (each ~45 MB), the most recently compared; ``$SANGAKU_DIFF_KEEP``
+# changes it. A revision's outputs removed are made again by the next diff that needs them.
+KEEP_REVISIONS = 4
+ENV_KEEP = "SANGAKU_DIFF_KEEP"
 CLOSED_PORT_PROXY = "http://127.0.0.1:9"  # the discard port: nothing listens, a connection is refused at once
 LOG_TAIL_LINES = 15
 
@@ -154,8 +158,10 @@ def reproduce_revision(repo: Path, rev: str, sha: str, cache: Path, *, build_dat
     """The output folder of commit ``sha`` (``cache/<sha>/output``), reproduced in a temporary checkout.
 
     ``build_data=False`` runs ``reproduce --no-data`` (a project whose processed data are committed)."""
+    keep = keep_revisions()  # a bad setting stops here, before minutes of work
     home = cache / sha
     home.mkdir(parents=True, exist_ok=True)
+    (home / ".used").touch()  # the order in which ``prune`` keeps revisions
     out, kept_data, log = home / "output", home / "processed", home / "reproduce.log"
     with open(home / ".lock", "w") as lock, _terminate_as_interrupt():
         fcntl.flock(lock, fcntl.LOCK_EX)  # a second diff of the same commit waits, then finds it cached
@@ -180,4 +186,46 @@ def reproduce_revision(repo: Path, rev: str, sha: str, cache: Path, *, build_dat
     if rc != 0:
         raise RevisionError(f"revision {rev!r} ({sha[:12]}): `analysis reproduce --no-site` failed in its checkout "
                             f"(exit {rc}); the last lines of {log}:\n{_tail(log)}")
+    removed = prune(cache, keep)
+    if removed:
+        progress(f"[diff] removed the kept outputs of {len(removed)} revision(s) compared less recently "
+                 f"(keeping {keep}, ${ENV_KEEP}): {', '.join(r[:12] for r in removed)}")
     return out
+
+
+def keep_revisions() -> int:
+    """How many revisions' outputs the cache keeps: ``$SANGAKU_DIFF_KEEP`` (a whole number >= 2), else 4."""
+    raw = os.environ.get(ENV_KEEP, "").strip()
+    if not raw:
+        return KEEP_REVISIONS
+    if not raw.isdigit() or int(raw) < 2:
+        raise RevisionError(f"${ENV_KEEP}={raw!r}: give a whole number >= 2 (a diff compares two revisions)")
+    return int(raw)
+
+
+def _is_commit(name: str) -> bool:
+    return len(name) == 40 and all(c in "0123456789abcdef" for c in name)
+
+
+def _last_used(folder: Path) -> int:
+    try:
+        return (folder / ".used").stat().st_mtime_ns
+    except OSError:
+        return folder.stat().st_mtime_ns
+
+
+def prune(cache: Path, keep: int) -> list[str]:
+    """Remove the outputs of the revisions compared least recently beyond the ``keep`` most recent; a revision
+    another diff is reproducing (its lock held) is left alone. Returns the commits removed."""
+    folders = sorted((d for d in cache.iterdir() if d.is_dir() and _is_commit(d.name)) if cache.is_dir() else [],
+                     key=lambda d: (_last_used(d), d.name), reverse=True)
+    removed = []
+    for folder in folders[keep:]:
+        with open(folder / ".lock", "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # another diff is reproducing or reading it
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    return removed
