@@ -13,6 +13,10 @@ One notebook, ``OUTPUT_ELSEWHERE``, runs with ``$SANGAKU_OUTPUT`` outside the ch
 so its printed output paths are absolute: tests/test_nbval_sanitize.py checks that this run passed, instead of
 re-executing it under nbval a second time; the other notebooks print the checkout's ``output/…``.
 
+nbval's kernels are forks of one template per pytest process (``TemplateKernels``), as the runner's kernels are:
+the heavy imports are paid once per process instead of once per notebook; ``SANGAKU_NBVAL_FRESH_KERNELS=1``
+gives each notebook a fresh interpreter instead.
+
 The plugin is registered by tests/conftest.py (a conftest's hooks would only see items under tests/).
 """
 
@@ -58,12 +62,92 @@ def committed_notebook(item: pytest.Item) -> str | None:
     return path.stem if path.suffix == ".ipynb" and path.parent == NOTEBOOKS else None
 
 
+RUN_TEMPLATE = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+
+
+class TemplateKernels:
+    """nbval's kernels forked from a template (``analysis.execution.template``), as the runner's are: this process
+    starts one template (the heavy imports once), and each committed notebook's kernel is a fork of it, a clean
+    kernel with nothing executed, instead of a fresh interpreter importing them again (1.5-2 s a notebook). While
+    nbval starts a kernel, ``$JUPYTER_PATH`` puts first a kernelspec ``sangaku`` whose command is the template's
+    launcher; other tests' kernels are untouched (the template is not in the runner's ``template.RUNNING``).
+    ``SANGAKU_NBVAL_FRESH_KERNELS=1`` gives nbval fresh kernels."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.proc, self.sock = folder, None, ""
+
+    def start(self) -> None:
+        import subprocess
+        import sys
+        import uuid
+
+        if self.proc is not None or os.environ.get("SANGAKU_NBVAL_FRESH_KERNELS") == "1":
+            return
+        from analysis.execution import layout, template
+
+        self.sock = str(Path("/tmp") / f"sangaku-nbval-template-{uuid.uuid4().hex[:16]}")
+        # The template's file run as a script, not ``-m analysis.execution.template``: it imports no ``analysis``
+        # module, so each fork imports (and its read log records) every ``analysis`` module as a fresh kernel does.
+        self.proc = subprocess.Popen([sys.executable, "-c", RUN_TEMPLATE, template.__file__, "serve", self.sock,
+                                      str(os.getpid())], start_new_session=True, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        spec = self.folder / "kernels" / layout.KERNEL_NAME / "kernel.json"
+        spec.parent.mkdir(parents=True, exist_ok=True)
+        spec.write_text(json.dumps({"argv": [sys.executable, "-I", "-S", template.__file__, "launch", self.sock,
+                                             "-f", "{connection_file}"],
+                                    "display_name": "Python (sangaku)", "language": "python"}), encoding="utf-8")
+
+    def jupyter_path(self, timeout: float = 120.0) -> str | None:
+        """``$JUPYTER_PATH`` for a kernel forked from the template once it is ready; None (a fresh kernel) when
+        there is no template or it failed."""
+        if self.proc is None:
+            return None
+        deadline = time.monotonic() + timeout
+        while not Path(self.sock + ".ready").exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                return None
+            time.sleep(0.02)
+        return os.pathsep.join(p for p in (str(self.folder), os.environ.get("JUPYTER_PATH", "")) if p)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until no kernel forked from the template is left (one exits within 0.2 s of its launcher, which
+        nbval kills): a test that compares this process's children before and after sees no kernel ending."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        import psutil
+
+        deadline = time.monotonic() + timeout
+        try:
+            while psutil.Process(self.proc.pid).children() and time.monotonic() < deadline:
+                time.sleep(0.02)
+        except psutil.Error:
+            pass
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            import signal
+            import subprocess
+
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):  # already gone
+                pass
+            for f in (self.sock, self.sock + ".ready"):
+                Path(f).unlink(missing_ok=True)
+
+
 class NbvalAudit:
     """The hooks (global, unlike a conftest's): declared inputs and a read log for each committed notebook."""
 
     def __init__(self) -> None:
         self.complete: set[str] = set()  # notebooks whose every code cell nbval executes in this session
         self.failed: set[str] = set()  # notebooks with a failed cell (in this process)
+        self.templates: TemplateKernels | None = None
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.templates is not None:
+            self.templates.stop()
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         cells: dict[str, set[int]] = {}
@@ -76,6 +160,10 @@ class NbvalAudit:
         for name, nums in cells.items():
             if nums == set(range(sum(c.cell_type == "code" for c in parents[name].nb.cells))):
                 self.complete.add(name)
+        if cells:  # the template imports while the first tests run
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+            self.templates = TemplateKernels(run_shared_dir(session.config) / f"nbval_kernels_{worker}")
+            self.templates.start()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item):
@@ -100,6 +188,9 @@ class NbvalAudit:
         spec_file = folder / f"{name}.declared.json"
         spec_file.write_text(json.dumps(declared, sort_keys=True, ensure_ascii=False), encoding="utf-8")
         env = {inputs.ENV_DECLARED: str(spec_file)}
+        forked = self.templates.jupyter_path() if self.templates is not None else None
+        if forked is not None:
+            env["JUPYTER_PATH"] = forked
         if name == OUTPUT_ELSEWHERE:
             env["SANGAKU_OUTPUT"] = str(output_elsewhere(item.config))
         before = {var: os.environ.get(var) for var in env}
@@ -124,6 +215,8 @@ class NbvalAudit:
         name = committed_notebook(item)
         if name is None or (nextitem is not None and nextitem.parent is item.parent):
             return
+        if self.templates is not None:
+            self.templates.wait_idle()
         done = reads_dir(item.config) / f"{name}.done"
         tmp = done.with_suffix(".tmp")
         tmp.write_text(json.dumps({"passed": name not in self.failed}), encoding="utf-8")
