@@ -97,14 +97,15 @@ class TemplateKernels:
                                              "-f", "{connection_file}"],
                                     "display_name": "Python (sangaku)", "language": "python"}), encoding="utf-8")
 
-    def jupyter_path(self, timeout: float = 120.0) -> str | None:
-        """``$JUPYTER_PATH`` for a kernel forked from the template once it is ready; None (a fresh kernel) when
-        there is no template or it failed."""
+    def jupyter_path(self, timeout: float = 60.0) -> str | None:
+        """``$JUPYTER_PATH`` for a kernel forked from the template once it is ready; None (a fresh kernel, now and
+        for the next notebooks) when there is no template or it failed or did not get ready within ``timeout``."""
         if self.proc is None:
             return None
         deadline = time.monotonic() + timeout
         while not Path(self.sock + ".ready").exists():
             if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
                 return None
             time.sleep(0.02)
         return os.pathsep.join(p for p in (str(self.folder), os.environ.get("JUPYTER_PATH", "")) if p)
@@ -135,6 +136,7 @@ class TemplateKernels:
                 pass
             for f in (self.sock, self.sock + ".ready"):
                 Path(f).unlink(missing_ok=True)
+            self.proc = None
 
 
 class NbvalAudit:
