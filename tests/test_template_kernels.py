@@ -24,6 +24,7 @@ sys.path.insert(0, str(FIXTURES))
 import nbfixtures  # noqa: E402
 
 PARENT = "import os\nprint('kernel parent', os.getppid())\n"
+TEMPLATE_FILE = "analysis/execution/template.py"  # templates and launchers run the file as a script
 
 
 @pytest.fixture()
@@ -67,7 +68,7 @@ def test_kernels_forked_from_the_template_give_the_same_bytes_and_leave_nothing(
     assert strip(forked.notebook) == strip(fresh.notebook) and forked.files == fresh.files
     worker.shutdown_warm_kernels()
     left = [" ".join(p.cmdline()) for p in psutil.Process().children(recursive=True)]
-    assert [c for c in left if "analysis.execution.template" in c or "ipykernel" in c] == []
+    assert [c for c in left if TEMPLATE_FILE in c or "ipykernel" in c] == []
     assert worker._TEMPLATES == {}
     assert not Path(sock).exists() and worker._SPACES == {}
 
@@ -122,7 +123,7 @@ def test_ctrl_c_stops_forked_kernels_and_the_template(project, tmp_path):
         assert time.monotonic() < deadline, "the slow notebook never started"
         time.sleep(0.2)
     kernel, template = map(int, pid_file.read_text().split())
-    assert "analysis.execution.template" in " ".join(psutil.Process(template).cmdline())  # a forked kernel
+    assert TEMPLATE_FILE in " ".join(psutil.Process(template).cmdline())  # a forked kernel
     os.killpg(proc.pid, signal.SIGINT)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "not finished (z_slow)" in out, out
@@ -198,3 +199,24 @@ def test_a_template_whose_worker_is_gone_exits_at_once(tmp_path):
     sock = str(tmp_path / "template")
     res = subprocess.run([sys.executable, "-m", "analysis.execution.template", "serve", sock, "1"], timeout=120)
     assert res.returncode == 0 and not Path(sock).exists() and not Path(sock + ".ready").exists()
+
+
+PRELOADED = ("import sys\nprint('preloaded analysis modules:', "
+             "sorted(m for m in sys.modules if m == 'analysis' or m.startswith('analysis.')))\n")
+
+
+def test_a_forked_kernel_has_no_analysis_module_before_the_notebook_imports_one(project):
+    """The template imports third-party modules only: a notebook's ``import analysis...`` runs our code afresh
+    (as edited since the template started) and is seen by the read audit."""
+    from nbformat.v4 import new_code_cell
+
+    nb = nbfixtures.fig_notebook(extra=PARENT)
+    nb.cells.insert(1, new_code_cell(PRELOADED))
+    nbfixtures.write_notebook(project / "notebooks" / "fig_toy.ipynb", nb)
+    ctx = cache.Context.current()
+    [job] = pipeline.plan(["fig_toy"], [{"n": 5}])
+    worker.start_template(dict(job.env))
+    [(proc, _)] = worker._TEMPLATES.values()
+    printed = _printed(_run(job, ctx, prewarm=False))  # waits for the template, then runs in a fork of it
+    assert f"kernel parent {proc.pid}\n" in printed
+    assert "preloaded analysis modules: []\n" in printed

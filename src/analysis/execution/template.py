@@ -43,6 +43,11 @@ PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "matplotlib", "matplotlib.pyplo
            "tornado.queues", "tornado.platform.asyncio", "http.server", "mimetypes")
 
 
+# The template runs this file as a script, not as ``-m analysis.execution.template``: that would import the
+# ``analysis`` and ``analysis.execution`` packages into every fork, so a notebook's own import of them would be
+# neither fresh nor seen by the read audit.
+RUN_AS_SCRIPT = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+
 RUNNING: dict[tuple, tuple] = {}  # in a worker: kernel environment -> (template process, its socket path)
 WAIT = 60.0  # seconds a task waits for its template's imports before starting a kernel of its own
 _LOCK = threading.Lock()
@@ -55,8 +60,7 @@ def start(env: dict[str, str]) -> None:
         proc, _ = RUNNING.get(key, (None, ""))
         if proc is None or proc.poll() is not None:
             sock = str(Path(tempfile.gettempdir()) / f"sangaku-template-{uuid.uuid4().hex[:16]}")
-            proc = subprocess.Popen([sys.executable, "-m", "analysis.execution.template", "serve", sock,
-                                     str(os.getpid())],
+            proc = subprocess.Popen([sys.executable, "-c", RUN_AS_SCRIPT, __file__, "serve", sock, str(os.getpid())],
                                     env={**os.environ, **env}, start_new_session=True,
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             RUNNING[key] = (proc, sock)
