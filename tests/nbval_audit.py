@@ -62,8 +62,6 @@ def committed_notebook(item: pytest.Item) -> str | None:
     return path.stem if path.suffix == ".ipynb" and path.parent == NOTEBOOKS else None
 
 
-RUN_TEMPLATE = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
-
 
 class TemplateKernels:
     """nbval's kernels forked from a template (``analysis.execution.template``), as the runner's are: this process
@@ -86,10 +84,10 @@ class TemplateKernels:
         from analysis.execution import layout, template
 
         self.sock = str(Path("/tmp") / f"sangaku-nbval-template-{uuid.uuid4().hex[:16]}")
-        # The template's file run as a script, not ``-m analysis.execution.template``: it imports no ``analysis``
-        # module, so each fork imports (and its read log records) every ``analysis`` module as a fresh kernel does.
-        self.proc = subprocess.Popen([sys.executable, "-c", RUN_TEMPLATE, template.__file__, "serve", self.sock,
-                                      str(os.getpid())], start_new_session=True, stdin=subprocess.DEVNULL,
+        # Started as the runner starts it (the file as a script): it imports no ``analysis`` module, so each fork
+        # imports (and its read log records) every ``analysis`` module as a fresh kernel does.
+        self.proc = subprocess.Popen([sys.executable, "-c", template.RUN_AS_SCRIPT, template.__file__, "serve",
+                                      self.sock, str(os.getpid())], start_new_session=True, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         spec = self.folder / "kernels" / layout.KERNEL_NAME / "kernel.json"
         spec.parent.mkdir(parents=True, exist_ok=True)
