@@ -24,13 +24,10 @@ PID = "import os\nprint('kernel pid', os.getpid())\n"
 
 
 @pytest.fixture()
-def project(tmp_path, monkeypatch) -> Path:
-    root = nbfixtures.make_project(tmp_path / "proj")
-    nbfixtures.write_notebook(root / "notebooks" / "fig_toy.ipynb", nbfixtures.fig_notebook(extra=PID))
-    monkeypatch.setenv("SANGAKU_ROOT", str(root))
-    monkeypatch.delenv("SANGAKU_OUTPUT", raising=False)
-    monkeypatch.syspath_prepend(str(FIXTURES))
-    yield root
+def project(project: Path) -> Path:
+    """The conftest's toy project, whose figure notebook prints its kernel's pid."""
+    nbfixtures.write_notebook(project / "notebooks" / "fig_toy.ipynb", nbfixtures.fig_notebook(extra=PID))
+    yield project
     worker.shutdown_warm_kernels()
 
 

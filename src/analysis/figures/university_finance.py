@@ -23,7 +23,6 @@ Years: Harvard's fiscal year ends on June 30 of the named year; Japanese 年度 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ import pandas as pd
 from .. import data, labels, plotting
 from ..errors import ParameterError
 from ..sources import japan as japan_src
-from ..sources.japan_select import content_key
+from ..sources.japan_select import FrameCache, content_key
 from .common import check_int, check_keys, relative, resolve_output_dir, year_ranges
 
 STEM = "fig07_university_finance_us_jp"
@@ -83,8 +82,7 @@ def institution_names(tidy: pd.DataFrame, measure: str) -> list[str]:
 # ``series`` results by (content of the selected rows, measure): one notebook run asks for the same institution
 # and measure ~100 times (coverage, validation, base-year search). The result depends only on those rows and the
 # measure, so the key is their content (``japan_select.content_key``), never the frame's identity.
-_SERIES_CACHE: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-_SERIES_CACHE_SIZE = 256
+_SERIES_CACHE = FrameCache(256)
 
 
 def series(tidy: pd.DataFrame, institution: str, measure: str) -> pd.DataFrame:
@@ -95,16 +93,7 @@ def series(tidy: pd.DataFrame, institution: str, measure: str) -> pd.DataFrame:
     if sub.empty:
         return sub.assign(n_sources=pd.Series(dtype="int64"), alternatives=pd.Series(dtype="string"),
                           max_rel_diff=pd.Series(dtype="float64"), source_indicator=pd.Series(dtype="string"))
-    key = (content_key(sub), measure)
-    hit = _SERIES_CACHE.get(key)
-    if hit is None:
-        hit = _series(sub, measure)
-        _SERIES_CACHE[key] = hit
-        if len(_SERIES_CACHE) > _SERIES_CACHE_SIZE:
-            _SERIES_CACHE.popitem(last=False)
-    else:
-        _SERIES_CACHE.move_to_end(key)
-    return hit.copy()
+    return _SERIES_CACHE.copy_of((content_key(sub), measure), lambda: _series(sub, measure))
 
 
 def _series(sub: pd.DataFrame, measure: str) -> pd.DataFrame:

@@ -42,11 +42,29 @@ def _rank(reliability: pd.Series) -> pd.Series:
     return reliability.map(order).fillna(len(RELIABILITY)).astype(int)
 
 
+class FrameCache(OrderedDict):
+    """Frames by key, keeping the ``size`` used most recently; every caller gets its own copy."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def copy_of(self, key: tuple, compute) -> pd.DataFrame:
+        """A copy of the frame kept for ``key``, made by ``compute()`` when there is none."""
+        hit = self.get(key)
+        if hit is None:
+            hit = self[key] = compute()
+            if len(self) > self.size:
+                self.popitem(last=False)
+        else:
+            self.move_to_end(key)
+        return hit.copy()
+
+
 # ``best`` results by (content of the frame, indicator, entity): a figure asks for the same selection many times
 # (figure 6: 88 calls, 23 distinct), and the per-year choice is the slow part. Keyed by content, not identity,
 # so an edited or rebuilt frame is never answered from the cache; callers get a copy they may modify.
-_BEST_CACHE: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-_BEST_CACHE_SIZE = 256
+_BEST_CACHE = FrameCache(256)
 
 
 def content_key(df: pd.DataFrame) -> tuple:
@@ -68,15 +86,7 @@ def best(tidy_df: pd.DataFrame, indicator: str, entity: str | list[str] | None =
     frame's content (see ``_BEST_CACHE``).
     """
     key = (content_key(tidy_df), indicator, entity if entity is None or isinstance(entity, str) else tuple(entity))
-    hit = _BEST_CACHE.get(key)
-    if hit is None:
-        hit = _best(tidy_df, indicator, entity)
-        _BEST_CACHE[key] = hit
-        if len(_BEST_CACHE) > _BEST_CACHE_SIZE:
-            _BEST_CACHE.popitem(last=False)
-    else:
-        _BEST_CACHE.move_to_end(key)
-    return hit.copy()
+    return _BEST_CACHE.copy_of(key, lambda: _best(tidy_df, indicator, entity))
 
 
 def _best(tidy_df: pd.DataFrame, indicator: str, entity: str | list[str] | None) -> pd.DataFrame:
