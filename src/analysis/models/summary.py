@@ -27,6 +27,7 @@ import pandas as pd
 from .. import data, io, labels, registry
 from ..multiverse.table import SHARE_COLUMNS
 from . import country, firm, industry, verdicts
+from .summary_params import validate_params  # noqa: F401  (the notebook's hook; kept importable here)
 
 VERDICT_COLORS = {registry.SUPPORTED: "#2ca02c", registry.NOT_SUPPORTED: "#7f7f7f", registry.CONTRARY: "#d62728",
                   registry.NO_VERDICT_FEW_CLUSTERS: "#c8c8c8"}
@@ -35,16 +36,6 @@ VERDICT_JA = {registry.SUPPORTED: "支持", registry.NOT_SUPPORTED: "支持さ�
 FAMILY_ORDER = ["firm", "industry", "country"]
 # the specification-share columns appended to verdicts.csv (documented in analysis.multiverse.table)
 SPEC_SHARE_COLUMNS = list(SHARE_COLUMNS)
-
-
-def validate_params(params: dict) -> None:
-    """Check the summary notebook's parameters."""
-    from ..errors import ParameterError
-
-    labels.check_lang(params.get("lang", "ja"))
-    reps = params.get("bootstrap_reps", 999)
-    if not isinstance(reps, int) or isinstance(reps, bool) or reps < 99:
-        raise ParameterError("bootstrap_reps", reps, "must be an integer >= 99")
 
 
 def all_results(bootstrap_reps: int = 999) -> pd.DataFrame:
