@@ -116,7 +116,8 @@ class _WCR:
             a = _group_sum(part.a_rows[u], codes, self.G)[:, 0]
             M = np.diag(a) - np.outer(s / self.xx, a)
             if P is not None:
-                M -= P @ _group_sum(part.z_rows[u], codes, self.G).T
+                # Q for u = x~ sums the rows of P's own products (z_rows["x"] is zx_rows): P itself
+                M -= P @ (P if u == "x" else _group_sum(part.z_rows[u], codes, self.G)).T
             return a @ V, M @ V
 
         self._num0, self._sc0 = m_times_v("y")  # part at b0 = 0

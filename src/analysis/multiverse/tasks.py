@@ -81,7 +81,12 @@ def null_weights(seed: int, key: str, labels: list, reps: int) -> dict:
 
 def weights_for(table: dict, cluster_labels: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes 0..G-1 per row, (G, B) weights) for the clusters present, in sorted label order."""
-    codes, uniq = pd.factorize(pd.Series(np.asarray(cluster_labels)), sort=True)
+    if isinstance(cluster_labels, pd.Series) and (cluster_labels.dtype.kind in "iu"
+                                                  or isinstance(cluster_labels.dtype, pd.StringDtype)):
+        # integers and text factorise in place, in the same sorted order (no object array, no new Series)
+        codes, uniq = pd.factorize(cluster_labels, sort=True)
+    else:
+        codes, uniq = pd.factorize(pd.Series(np.asarray(cluster_labels)), sort=True)
     return codes.astype(np.int64), np.vstack([table[u] for u in uniq])
 
 
