@@ -29,7 +29,8 @@ from analysis.figures import herd_business_share as hb
 from analysis.figures import msti_compare
 from analysis.update import fetchers, http
 from tests.conftest import ROOT
-from tests.replay import Replay, committed_msti_rows, csv_bytes
+from tests import test_update
+from tests.replay import Replay, csv_bytes
 
 REAL_RAW = ROOT / "data" / "raw"
 AREAS = {"JPN", "KOR", "DEU", "USA"}
@@ -45,9 +46,11 @@ RAW_OLD = f"oecd_msti/{OLD}/msti_raw.csv.gz"
 _csv_bytes = csv_bytes
 
 
-def _rows() -> tuple[list[str], list[list[str]]]:
-    """Header and rows of four economies of the committed MSTI extract (the scratch project's vintage 2025-03)."""
-    return committed_msti_rows(REAL_RAW, lambda header, r: r[header.index("REF_AREA")] in AREAS)
+def _rows(tmp_path_factory) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of four economies of the committed MSTI extract (the scratch project's vintage 2025-03):
+    the update tests' read of them (``AREAS`` are theirs), made once per test run; not modified here."""
+    assert AREAS == test_update.AREAS
+    return test_update._msti_rows(tmp_path_factory)
 
 
 def _revised(header: list[str], rows: list[list[str]]) -> tuple[list[list[str]], dict]:
@@ -93,7 +96,7 @@ def project(tmp_path_factory):
     server = Replay().start()
     try:
         raw = paths.raw_dir()
-        header, rows = _rows()
+        header, rows = _rows(tmp_path_factory)
         (raw / "oecd_msti" / OLD / "msti_raw.csv.gz").write_bytes(gzip.compress(_csv_bytes(header, rows), mtime=0))
         manifest.refresh(raw)
         sources = ["oecd_msti", "japan", "nistep_text_phd_bizres_2"]

@@ -42,6 +42,11 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-extensions", "--remote-debugging-port=0", "--remote-allow-origins=*", "--window-size=1280,900"]
 
 
+# What ``Browser.load`` waits for after the load event.
+LATE_EVENTS = "new Promise(r => setTimeout(r, 100))"
+LAID_OUT = "document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"
+
+
 class Browser:
     """Just enough of the Chrome DevTools protocol (over websocket-client) to load pages and inspect them."""
 
@@ -97,12 +102,14 @@ class Browser:
             self.events.append(json.loads(self.ws.recv()))
         raise TimeoutError(method)
 
-    def load(self, url: str) -> list[dict]:
-        """Navigate and wait for the load event; return the protocol events seen meanwhile."""
+    def load(self, url: str, *, late_events: bool = True) -> list[dict]:
+        """Navigate and wait for the load event; return the protocol events seen meanwhile. ``late_events``: also
+        wait 100 ms for errors logged just after the load event (for tests that check the events); without it,
+        wait only until the web fonts are loaded and a frame is laid out (tests that read the page)."""
         self.events = []
         self.send("Page.navigate", url=url)
         self.wait_for("Page.loadEventFired")
-        self.send("Runtime.evaluate", expression="new Promise(r => setTimeout(r, 100))", awaitPromise=True)
+        self.send("Runtime.evaluate", expression=LATE_EVENTS if late_events else LAID_OUT, awaitPromise=True)
         return list(self.events)
 
     def js(self, expression: str) -> Any:
@@ -263,7 +270,7 @@ def browser() -> Iterator[Browser]:
 def test_every_page_loads_cleanly_offline(fixture_site, browser, tmp_path):
     with serve(fixture_site) as base:
         pages = check_site(browser, base)
-        browser.load(base + "index.html")
+        browser.load(base + "index.html", late_events=False)
         browser.screenshot(tmp_path / "index.png")
         # every link on every page answers 200 (files, pages, the index itself)
         links = sorted({l.split("#", 1)[0] for p in pages.values() for l in p["links"]})
@@ -286,14 +293,14 @@ def test_every_page_loads_cleanly_offline(fixture_site, browser, tmp_path):
 
 def test_page_text_is_japanese_and_code_is_collapsed(fixture_site, browser):
     with serve(fixture_site) as base:
-        browser.load(base + "nb/fig_toy.html")
+        browser.load(base + "nb/fig_toy.html", late_events=False)
         heading = browser.js("document.querySelector('h1').innerText")
         details = browser.js("Array.from(document.querySelectorAll('details.sangaku-code')).map(d => d.open)")
         code_visible = browser.js("Array.from(document.querySelectorAll('details.sangaku-code .jp-InputArea'))"
                                   ".some(e => e.checkVisibility())")
         browser.js("document.querySelector('details.sangaku-code').open = true")
         opened = browser.js("document.querySelector('details.sangaku-code .jp-InputArea').checkVisibility()")
-        browser.load(base + "findings.html")
+        browser.load(base + "findings.html", late_events=False)
         verdict = browser.js("Array.from(document.querySelectorAll('table.verdicts td'))"
                              ".map(td => td.innerText.trim())")
     assert heading == "研究開発費の推移（テスト図）"
@@ -344,12 +351,12 @@ def test_hypothesis_table_fits_a_1400px_window_and_scrolls_in_narrower_ones(wide
         try:
             browser.send("Emulation.setDeviceMetricsOverride", width=1400, height=900, deviceScaleFactor=1,
                          mobile=False)
-            browser.load(base + "findings.html?lang=en")
+            browser.load(base + "findings.html?lang=en", late_events=False)
             wide = browser.js(GEOMETRY)
             text = browser.js("document.querySelector('table.verdicts').innerText")
             browser.send("Emulation.setDeviceMetricsOverride", width=800, height=900, deviceScaleFactor=1,
                          mobile=False)
-            browser.load(base + "findings.html")
+            browser.load(base + "findings.html", late_events=False)
             narrow = browser.js(GEOMETRY)
         finally:
             browser.send("Emulation.clearDeviceMetricsOverride")
@@ -434,19 +441,19 @@ def test_language_switch_changes_every_label_and_persists_across_pages(real_site
     from analysis.site import i18n
 
     with serve(real_site) as base:
-        browser.load(base + f"figures/{FIG1}.html")
+        browser.load(base + f"figures/{FIG1}.html", late_events=False)
         browser.js("localStorage.clear()")
-        browser.load(base + f"figures/{FIG1}.html")
+        browser.load(base + f"figures/{FIG1}.html", late_events=False)
         wait_charts(browser, "ja")
         ja = browser.js(VISIBLE_LABELS)
         click_lang(browser, "en")
         wait_charts(browser, "en")
         en = browser.js(VISIBLE_LABELS)
-        browser.load(base + "index.html")  # another page: the choice is remembered
+        browser.load(base + "index.html", late_events=False)  # another page: the choice is remembered
         index_en = browser.js(VISIBLE_LABELS)
         click_lang(browser, "ja")
         index_ja = browser.js(VISIBLE_LABELS)
-        browser.load(base + "findings.html")
+        browser.load(base + "findings.html", late_events=False)
         findings_ja = browser.js(VISIBLE_LABELS)
     # Japanese: every Japanese label visible, no English one; English: the reverse, label for label
     assert ja["lang"] == "ja" and ja["en"] == 0 and ja["ja"] > 20, ja
@@ -463,12 +470,12 @@ def test_language_switch_changes_every_label_and_persists_across_pages(real_site
 
 
 def test_language_choice_persists_from_file_urls(real_site, browser):
-    browser.load((real_site / "figures" / f"{FIG1}.html").as_uri())
+    browser.load((real_site / "figures" / f"{FIG1}.html").as_uri(), late_events=False)
     click_lang(browser, "en")
     browser.js("document.querySelector('nav.topbar a.brand').click()")  # a link to the index
     browser.wait_for("Page.loadEventFired")
     state = browser.js(VISIBLE_LABELS)
-    browser.load((real_site / "findings.html").as_uri())
+    browser.load((real_site / "findings.html").as_uri(), late_events=False)
     later = browser.js(VISIBLE_LABELS)
     assert state["lang"] == "en" and state["ja"] == 0, state
     assert later["lang"] == "en", later
@@ -510,7 +517,7 @@ def test_csv_behind_the_chart_is_the_figures_csv_and_downloads_answer(real_site,
     import mimetypes
 
     with serve(real_site) as base:
-        browser.load(base + f"figures/{FIG1}.html")
+        browser.load(base + f"figures/{FIG1}.html", late_events=False)
         inline = browser.js(f"document.getElementById('csv-{FIG1}').textContent")
         links = browser.js("Array.from(document.querySelectorAll('a[download]')).map(a => a.href)")
         answers = {}
@@ -561,7 +568,7 @@ def test_pages_fit_the_window_at_desktop_and_phone_width(real_site, browser, wid
                 for lang in ("ja", "en"):
                     browser.send("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1,
                                  mobile=width < 500)
-                    browser.load(base + f"{page}?lang={lang}")
+                    browser.load(base + f"{page}?lang={lang}", late_events=False)
                     if page.startswith("figures/"):
                         wait_charts(browser, lang)
                     found[(page, lang)] = browser.js(WIDER)
@@ -575,7 +582,7 @@ def test_pages_fit_the_window_at_desktop_and_phone_width(real_site, browser, wid
 
 def test_print_shows_static_figures_and_no_controls(real_site, browser):
     with serve(real_site) as base:
-        browser.load(base + f"figures/{FIG1}.html")
+        browser.load(base + f"figures/{FIG1}.html", late_events=False)
         wait_charts(browser, "ja")
         browser.send("Emulation.setEmulatedMedia", media="print")
         try:
@@ -636,7 +643,7 @@ def test_changes_page_renders_and_switches_language_offline(changed, browser):
                 for lang in ("ja", "en"):
                     browser.send("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1,
                                  mobile=width < 500)
-                    browser.load(base + f"changes.html?lang={lang}")
+                    browser.load(base + f"changes.html?lang={lang}", late_events=False)
                     widths[(width, lang)] = browser.js(WIDER)
                     if shots:
                         browser.screenshot(shots / f"{width}_{lang}_changes.png", width=width)

@@ -53,15 +53,27 @@ HYPOTHESIS_SOURCES = {"cincera1997": ["cincera1997_panel"], "ehs2013_rdspillover
                       "t46_extracts_phd_shidairen": ["t46_extracts_phd_shidairen"]}
 
 
-def _key(header: list[str], row: list[str]) -> str:
-    c = _col(header)
-    return ".".join(row[c[k]] for k in ("MEASURE", "UNIT_MEASURE", "PRICE_BASE", "TRANSFORMATION"))
+KEY_COLUMNS = ("MEASURE", "UNIT_MEASURE", "PRICE_BASE", "TRANSFORMATION")
+
+
+def _keyed_by(header: list[str]):
+    """row -> its series key (MEASURE.UNIT_MEASURE.PRICE_BASE.TRANSFORMATION), the column positions looked up
+    once (it runs on every row of the extract)."""
+    at = [header.index(k) for k in KEY_COLUMNS]
+    return lambda row: ".".join([row[i] for i in at])
 
 
 @pytest.fixture(scope="module")
 def model_rows() -> tuple[list[str], list[list[str]]]:
     """The committed MSTI extract's rows of MODEL_SERIES, every economy (the scratch project's vintage 2025-03)."""
-    return committed_msti_rows(REAL_RAW, lambda header, r: _key(header, r) in MODEL_SERIES)
+    keyed: list = []  # the header's key function, made at the first row
+
+    def keep(header: list[str], row: list[str]) -> bool:
+        if not keyed:
+            keyed.append(_keyed_by(header))
+        return keyed[0](row) in MODEL_SERIES
+
+    return committed_msti_rows(REAL_RAW, keep)
 
 
 @pytest.fixture(scope="module")
@@ -126,9 +138,10 @@ def _panel(header: list[str], rows: list[list[str]]) -> pd.DataFrame:
     c = {**_col(header), "UNIT_MULT": header.index("UNIT_MULT")}
     names = {"H_FB.PT_HERD._Z._Z": "herd_fb", "B.PT_B1GQ._Z._Z": "berd_gdp", "B_RS.FTE._Z._Z": "bres",
              "TOT_EMP.PS._Z._Z": "emp"}
-    recs = [(r[c["REF_AREA"]], int(r[c["TIME_PERIOD"]]), names[_key(header, r)],
+    key = _keyed_by(header)
+    recs = [(r[c["REF_AREA"]], int(r[c["TIME_PERIOD"]]), names[key(r)],
              float(r[c["OBS_VALUE"]]) * 10 ** int(r[c["UNIT_MULT"]] or 0))
-            for r in rows if _key(header, r) in names and r[c["OBS_VALUE"]] != ""
+            for r in rows if key(r) in names and r[c["OBS_VALUE"]] != ""
             and r[c["REF_AREA"]] not in {"OECD", "EU27_2020"}]
     df = pd.DataFrame(recs, columns=["entity", "year", "var", "value"])
     wide = df.pivot(index=["entity", "year"], columns="var", values="value").reset_index()
