@@ -26,9 +26,9 @@ import pandas as pd
 from .. import labels, registry
 from ..errors import ParameterError
 from . import country_doctorates, inference, results
-from .country_fits import fit_ols, fit_ppml
-from .country_panel import (DERIVED_FROM, MSTI_SERIES, ModelFrame, build_panel, model_frame,  # noqa: F401
-                            ppml_frame)
+from .country_fits import design, fit_ols, fit_ppml, ols_rows
+from .country_panel import (DERIVED_FROM, MSTI_SERIES, ModelFrame, Samples, build_panel,  # noqa: F401
+                            model_frame, ppml_frame)
 from .country_specs import (COUNTRIES, DEFAULT_REPS, DEFAULT_SEED, DEFAULTS, FAMILY, LAGS,  # noqa: F401
                             MSTI_YEARS, SPECS, Spec, formula, terms, validate_params)
 
@@ -82,56 +82,59 @@ def estimate(msti: pd.DataFrame, pwt: pd.DataFrame, params: dict | None = None) 
     frames: dict[str, ModelFrame] = {}
     fits: dict[str, inference.ClusterFit] = {}
     japan = []
+    samples = Samples(panel)  # each model's complete cases at a lag drawn once, then selected
+
+    def ols(mf: ModelFrame, wanted: list[str]) -> dict[str, dict]:
+        return ols_rows(fit_ols(mf), wanted)
+
     for spec in SPECS:
         lag = spec.fixed_lag if spec.fixed_lag is not None else params["lags"]
-        mf = model_frame(panel, spec, lag=lag, drop_breaks=params["drop_breaks"], **sel)
-        fit = fit_ols(mf)
+        carrying = list(dict.fromkeys(t for t in terms(spec) if t in set(spec.carries.values())))
+        mf = samples.model_frame(spec, lag=lag, drop_breaks=params["drop_breaks"], **sel)
+        dm = design(mf)
+        fit = fit_ols(mf, dm)
         frames[spec.name], fits[spec.name] = mf, fit
-        rd = {t: fit.row(t) for t in terms(spec)}
-        rows += _rows(spec, f"{spec.name}: OLS", "ols_twfe", mf.sample, rd, True)
+        rows += _rows(spec, f"{spec.name}: OLS", "ols_twfe", mf.sample, ols_rows(fit, terms(spec)), True)
         # robustness 1: breaks dropped (if the main sample keeps them)
         if not params["drop_breaks"]:
-            m2 = model_frame(panel, spec, lag=lag, drop_breaks=True, **sel)
-            f2 = fit_ols(m2)
-            rows += _rows(spec, f"{spec.name}: no breaks", "ols_twfe", m2.sample, {t: f2.row(t) for t in terms(spec)},
-                          False, only_carrying=True)
+            m2 = samples.model_frame(spec, lag=lag, drop_breaks=True, **sel)
+            rows += _rows(spec, f"{spec.name}: no breaks", "ols_twfe", m2.sample, ols(m2, carrying), False,
+                          only_carrying=True)
         # robustness 2: C1/C2 regressors one year further lagged; C3 contemporaneous instead of lagged
         lag2 = 0 if spec.fixed_lag else lag + 1
-        m3 = model_frame(panel, spec, lag=lag2, drop_breaks=params["drop_breaks"], **sel)
-        f3 = fit_ols(m3)
-        rows += _rows(spec, f"{spec.name}: lag {lag2}", "ols_twfe", m3.sample, {t: f3.row(t) for t in terms(spec)},
-                      False, only_carrying=True)
+        m3 = samples.model_frame(spec, lag=lag2, drop_breaks=params["drop_breaks"], **sel)
+        rows += _rows(spec, f"{spec.name}: lag {lag2}", "ols_twfe", m3.sample, ols(m3, carrying), False,
+                      only_carrying=True)
         # robustness 3: without China (fast growth and a 2009 break in its researcher series)
         if "CHN" in set(mf.data["entity"]):
             sel4 = {**sel, "exclude": sorted(set(sel["exclude"]) | {"CHN"})}
-            m4 = model_frame(panel, spec, lag=lag, drop_breaks=params["drop_breaks"], **sel4)
-            f4 = fit_ols(m4)
-            rows += _rows(spec, f"{spec.name}: no CHN", "ols_twfe", m4.sample, {t: f4.row(t) for t in terms(spec)},
-                          False, only_carrying=True)
-        # robustness 4: wild-cluster restricted bootstrap p-value and interval for the carrying terms
+            m4 = samples.model_frame(spec, lag=lag, drop_breaks=params["drop_breaks"], **sel4)
+            rows += _rows(spec, f"{spec.name}: no CHN", "ols_twfe", m4.sample, ols(m4, carrying), False,
+                          only_carrying=True)
+        # robustness 4: wild-cluster restricted bootstrap p-value and interval for the carrying terms, on the
+        # main model's design (the formula's, see country_fits.design)
         wrows = {}
         for t in dict.fromkeys(spec.carries.values()):
-            wb = inference.wild_cluster_bootstrap(formula(spec), mf.data, "entity", t,
-                                                  reps=int(params["bootstrap_reps"]), seed=DEFAULT_SEED,
-                                                  weights="webb")
+            wb = inference.wild_cluster_bootstrap(dm, mf.data, "entity", t, reps=int(params["bootstrap_reps"]),
+                                                  seed=DEFAULT_SEED, weights="webb")
             wrows[t] = {"term": t, "estimate": wb.estimate, "std_error": wb.std_error, "ci_low": wb.ci[0],
                         "ci_high": wb.ci[1], "p_value": wb.p_value, "n_obs": wb.n_obs, "n_clusters": wb.n_clusters,
                         "inference": wb.inference}
         rows += _rows(spec, f"{spec.name}: WCR bootstrap", "ols_twfe", mf.sample, wrows, False, only_carrying=True)
         # robustness 5: PPML on the patent count
         if spec.count:
-            mp = ppml_frame(panel, spec, lag=lag, drop_breaks=params["drop_breaks"], **sel)
+            mp = samples.ppml_frame(spec, lag=lag, drop_breaks=params["drop_breaks"], **sel)
             rows += _rows(spec, f"{spec.name}: PPML", "ppml_twfe", mp.sample, fit_ppml(mp), False)
-        # Japan: actual and fitted outcome in the main model
-        res = fit.result
-        d = mf.data.loc[res.model.data.row_labels] if res.model.data.row_labels is not None else mf.data
+        # Japan: actual and fitted outcome in the main model (the design keeps every row of the sample)
+        d = mf.data
         jp = d["entity"] == "JPN"
         if jp.any():
             japan.append(pd.DataFrame({"model": spec.name, "outcome": spec.outcome, "year": d.loc[jp, "year"],
-                                       "actual": d.loc[jp, spec.outcome], "fitted": res.fittedvalues[jp[jp].index],
+                                       "actual": d.loc[jp, spec.outcome],
+                                       "fitted": fit.result.fittedvalues[jp[jp].index],
                                        "has_break": d.loc[jp, "has_break"]}))
     # registered robustness row C1-PHD (doctorates per million)
-    rows += country_doctorates.rows(msti, params, sel)
+    rows += country_doctorates.rows(msti, params, sel, panel=panel)
     table = results.add_verdicts(results.frame(rows), {h.id: h for h in registry.load(families=FAMILY)})
     jp_df = (pd.concat(japan, ignore_index=True) if japan else
              pd.DataFrame(columns=["model", "outcome", "year", "actual", "fitted", "has_break"]))

@@ -23,9 +23,9 @@ import pandas as pd
 from .. import data, inputs, registry
 from ..errors import DataFileError
 from . import inference
-from .country_fits import fit_ols
+from .country_fits import design, fit_ols, ols_rows
 from .country_panel import build_panel, model_frame
-from .country_specs import DEFAULT_SEED, FAMILY, SPECS, Spec, formula
+from .country_specs import DEFAULT_SEED, FAMILY, SPECS, Spec
 
 ROBUSTNESS_ID = "C1-PHD"
 DATASET = "t46_extracts_phd_shidairen"
@@ -71,14 +71,18 @@ def specs() -> list[Spec]:
     return out
 
 
-def rows(msti: pd.DataFrame, params: dict, sel: dict, t46: pd.DataFrame | None = None) -> list[dict]:
-    """Robustness rows (OLS and WCR bootstrap) of C1-PHD for the current selection; [] if < 2 economies remain."""
+def rows(msti: pd.DataFrame, params: dict, sel: dict, t46: pd.DataFrame | None = None,
+         panel: pd.DataFrame | None = None) -> list[dict]:
+    """Robustness rows (OLS and WCR bootstrap) of C1-PHD for the current selection; [] if < 2 economies remain.
+
+    ``panel``: ``build_panel(msti, ...)`` if the caller has it (with or without PWT: the C1 variables are the
+    same), so that it is not built twice."""
     entry = registered()
     if entry["coefficient"] != TERM:
         raise DataFileError(inputs.package("hypotheses/country.toml"), f"{ROBUSTNESS_ID}: registered coefficient "
                             f"{entry['coefficient']!r}, but this module estimates {TERM!r}", column="coefficient")
     t46 = data.load(DATASET) if t46 is None else t46
-    panel = add_doctorates(build_panel(msti, None), msti, t46)
+    panel = add_doctorates(build_panel(msti, None) if panel is None else panel, msti, t46)
     have = set(panel.loc[panel["log_phd_pm"].notna(), "entity"])
     chosen = (set(sel["countries"]) if sel["countries"] else have) - set(sel["exclude"])
     if len(have & chosen) < 2:
@@ -86,11 +90,11 @@ def rows(msti: pd.DataFrame, params: dict, sel: dict, t46: pd.DataFrame | None =
     out: list[dict] = []
     for spec in specs():
         mf = model_frame(panel, spec, lag=params["lags"], drop_breaks=params["drop_breaks"], **sel)
-        fit = fit_ols(mf)
+        dm = design(mf)  # the formula's design (country_fits.design), for the OLS fit and the bootstrap
         hyp = next(iter(spec.carries))
         base = {"hypothesis": hyp, "estimator": "ols_twfe", "sample": mf.sample, "role": "robustness"}
-        out.append({**fit.row(TERM), **base, "model": f"{spec.name}: OLS"})
-        wb = inference.wild_cluster_bootstrap(formula(spec), mf.data, "entity", TERM,
+        out.append({**ols_rows(fit_ols(mf, dm), [TERM])[TERM], **base, "model": f"{spec.name}: OLS"})
+        wb = inference.wild_cluster_bootstrap(dm, mf.data, "entity", TERM,
                                               reps=int(params["bootstrap_reps"]), seed=DEFAULT_SEED,
                                               weights="webb")
         out.append({"term": TERM, "estimate": wb.estimate, "std_error": wb.std_error, "ci_low": wb.ci[0],

@@ -114,6 +114,56 @@ class ModelFrame:
     n_breaks: int = 0
 
 
+def complete_cases(panel: pd.DataFrame, spec: Spec, lag: int) -> pd.DataFrame:
+    """``model_frame``'s sample of ``spec`` at ``lag`` on every economy and year, before any selection: complete
+    cases of the outcome and the (lagged) regressors, ``has_break`` from the flags of the values used, not
+    centred; the columns of ``ModelFrame.data``, index the panel's row numbers. Every later step of
+    ``model_frame`` is row-wise, so one such frame serves every selection of economies, years and breaks."""
+    y = spec.outcome
+    xs = list(spec.regressors)
+    base = panel[["entity", "year", y, f"{y}_flags"] + ([spec.count] if spec.count else [])]
+    lagged = _lagged(panel, xs, lag).drop(columns=["entity", "year"])
+    df = pd.concat([base.reset_index(drop=True), lagged.reset_index(drop=True)], axis=1)
+    df = df.dropna(subset=[y, *xs])
+    flag_cols = [f"{y}_flags", *[f"{x}_flags" for x in xs]]
+    df = df.assign(has_break=_concat(df, flag_cols).str.contains("B", regex=False).astype(bool))
+    return df[["entity", "year", y, *xs, "has_break"] + ([spec.count] if spec.count else [])]
+
+
+def select(cases: pd.DataFrame, spec: Spec, *, lag: int, countries: list[str] | None = None,
+           exclude: list[str] | None = None, years: tuple[int, int] | list[int] | None = None,
+           drop_breaks: bool = False, centre: bool = True) -> ModelFrame:
+    """``model_frame`` from the ``complete_cases`` frame of ``spec`` and ``lag`` (see ``model_frame``)."""
+    df = cases
+    keep = np.ones(len(df), dtype=bool)
+    if countries:
+        keep &= df["entity"].isin(countries).to_numpy(dtype=bool)
+    if exclude:
+        keep &= ~df["entity"].isin(exclude).to_numpy(dtype=bool)
+    if years is not None:
+        keep &= ((df["year"] >= years[0]) & (df["year"] <= years[1])).to_numpy(dtype=bool)
+    if not keep.all():
+        df = df[keep]
+    n_breaks = int(df["has_break"].sum())
+    if drop_breaks:
+        df = df[~df["has_break"]]
+    entities = df["entity"].nunique()
+    if entities < 2:
+        raise ParameterError("countries", countries, f"model {spec.name!r} has data for fewer than 2 economies "
+                             f"in this selection (years {years}, lag {lag})", COUNTRIES)
+    df = df.reset_index(drop=True)
+    means = {}
+    if centre and spec.interaction:
+        for x in spec.regressors[:2]:
+            means[x] = float(df[x].mean())
+            df[x] = df[x] - means[x]
+    yrs = f"{int(df['year'].min())}-{int(df['year'].max())}"
+    what = "breaks dropped" if drop_breaks else "all observations"
+    sample = (f"{entities} economies, {yrs}, lag {lag}, {what}"
+              + (f", without {', '.join(exclude)}" if exclude else ""))
+    return ModelFrame(spec, df, lag, sample, means, n_breaks)
+
+
 def model_frame(panel: pd.DataFrame, spec: Spec, *, lag: int = 0, countries: list[str] | None = None,
                 exclude: list[str] | None = None, years: tuple[int, int] | list[int] | None = None,
                 drop_breaks: bool = False, centre: bool = True) -> ModelFrame:
@@ -123,48 +173,48 @@ def model_frame(panel: pd.DataFrame, spec: Spec, *, lag: int = 0, countries: lis
     None). Regressors entering an interaction are centred on their sample means (after all drops), so main
     effects are effects at the mean of the other variable; the interaction coefficient is unaffected.
     """
-    y = spec.outcome
-    xs = list(spec.regressors)
-    base = panel[["entity", "year", y, f"{y}_flags"] + ([spec.count] if spec.count else [])]
-    lagged = _lagged(panel, xs, lag).drop(columns=["entity", "year"])
-    df = pd.concat([base.reset_index(drop=True), lagged.reset_index(drop=True)], axis=1)
-    if countries:
-        df = df[df["entity"].isin(countries)]
-    if exclude:
-        df = df[~df["entity"].isin(exclude)]
-    if years is not None:
-        df = df[(df["year"] >= years[0]) & (df["year"] <= years[1])]
-    df = df.dropna(subset=[y, *xs])
-    flag_cols = [f"{y}_flags", *[f"{x}_flags" for x in xs]]
-    df = df.assign(has_break=_concat(df, flag_cols).str.contains("B", regex=False).astype(bool))
-    n_breaks = int(df["has_break"].sum())
-    if drop_breaks:
-        df = df[~df["has_break"]]
-    if df["entity"].nunique() < 2:
-        raise ParameterError("countries", countries, f"model {spec.name!r} has data for fewer than 2 economies "
-                             f"in this selection (years {years}, lag {lag})", COUNTRIES)
-    means = {}
-    if centre and spec.interaction:
-        for x in xs[:2]:
-            means[x] = float(df[x].mean())
-            df[x] = df[x] - means[x]
-    yrs = f"{int(df['year'].min())}-{int(df['year'].max())}"
-    what = "breaks dropped" if drop_breaks else "all observations"
-    sample = (f"{df['entity'].nunique()} economies, {yrs}, lag {lag}, {what}"
-              + (f", without {', '.join(exclude)}" if exclude else ""))
-    keep = ["entity", "year", y, *xs, "has_break"] + ([spec.count] if spec.count else [])
-    return ModelFrame(spec, df[keep].reset_index(drop=True), lag, sample, means, n_breaks)
+    return select(complete_cases(panel, spec, lag), spec, lag=lag, countries=countries, exclude=exclude,
+                  years=years, drop_breaks=drop_breaks, centre=centre)
+
+
+class Samples:
+    """``model_frame`` and ``ppml_frame`` of one panel, each model's ``complete_cases`` at a lag built once."""
+
+    def __init__(self, panel: pd.DataFrame):
+        self.panel = panel
+        self._cases: dict[tuple, pd.DataFrame] = {}
+
+    def cases(self, spec: Spec, lag: int) -> pd.DataFrame:
+        key = (spec.outcome, spec.regressors, spec.count, lag)
+        if key not in self._cases:
+            self._cases[key] = complete_cases(self.panel, spec, lag)
+        return self._cases[key]
+
+    def model_frame(self, spec: Spec, *, lag: int, **sel) -> ModelFrame:
+        """``model_frame(self.panel, spec, lag=lag, **sel)``."""
+        return select(self.cases(spec, lag), spec, lag=lag, **sel)
+
+    def ppml_frame(self, spec: Spec, *, lag: int, **sel) -> ModelFrame:
+        """``ppml_frame(self.panel, spec, lag=lag, **sel)``."""
+        _check_count(spec)
+        cspec = replace(spec, outcome=spec.count, count=None)
+        return _ppml_of(spec, select(self.cases(cspec, lag), cspec, lag=lag, **sel))
+
+
+def _check_count(spec: Spec) -> None:
+    if spec.count is None:
+        raise ParameterError("spec", spec.name, "has no count outcome for PPML", [s.name for s in SPECS if s.count])
+
+
+def _ppml_of(spec: Spec, mf: ModelFrame) -> ModelFrame:
+    d = mf.data
+    d = d[d.groupby("entity")[spec.count].transform("sum") > 0].reset_index(drop=True)
+    return ModelFrame(spec, d, mf.lag, mf.sample, mf.means, mf.n_breaks)
 
 
 def ppml_frame(panel: pd.DataFrame, spec: Spec, **kwargs) -> ModelFrame:
     """Estimation sample for the PPML variant: the count in levels, so zero counts stay in (OLS on logs drops
     them). Economies whose count is zero in every year carry no information under country effects and are
     dropped."""
-    if spec.count is None:
-        raise ParameterError("spec", spec.name, "has no count outcome for PPML", [s.name for s in SPECS if s.count])
-    mf = model_frame(panel, replace(spec, outcome=spec.count, count=None), **kwargs)
-    d = mf.data
-    d = d[d.groupby("entity")[spec.count].transform("sum") > 0].reset_index(drop=True)
-    return ModelFrame(spec, d, mf.lag, mf.sample, mf.means, mf.n_breaks)
-
-
+    _check_count(spec)
+    return _ppml_of(spec, model_frame(panel, replace(spec, outcome=spec.count, count=None), **kwargs))
