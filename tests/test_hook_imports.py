@@ -4,6 +4,7 @@ interpreter and the heavy packages it loaded are listed."""
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -21,17 +22,49 @@ def _hook(name: str) -> str:
     return specs.load_notebook(NOTEBOOKS[name], specs.load_specs()).meta["validate"]
 
 
-def _loaded(module: str) -> set[str]:
-    code = (f"import sys, json; import {module}; "
-            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    return set(json.loads(out))
+# One fresh interpreter imports the packages a hook may use (``preload``) and forks a child per module, which
+# imports it and reports the top-level packages then loaded.
+PROBE = """
+import json, os, sys
+for name in sys.argv[1].split(","):
+    __import__(name)
+out = {}
+for module in sys.argv[2:]:
+    r, w = os.pipe()
+    if os.fork() == 0:
+        __import__(module)
+        os.write(w, json.dumps(sorted({m.split('.')[0] for m in sys.modules})).encode())
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r) as f:
+        out[module] = json.loads(f.read())
+    os.wait()
+print(json.dumps(out))
+"""
+
+
+@functools.cache
+def _probe(preload: str, modules: tuple[str, ...]) -> dict[str, set[str]]:
+    res = subprocess.run([sys.executable, "-c", PROBE, preload, *modules], capture_output=True, text=True, check=True)
+    return {m: set(v) for m, v in json.loads(res.stdout).items()}
+
+
+def _hook_module(name: str) -> str:
+    return _hook(name).partition(":")[0]
+
+
+def _loaded(name: str) -> set[str]:
+    """Packages loaded by importing ``name``'s hook module; matplotlib is preloaded for the hooks allowed it, so
+    they share one cheap probe."""
+    light = _hook(name).startswith(NO_MATPLOTLIB)
+    group = tuple(sorted({_hook_module(n) for n in NOTEBOOKS if _hook(n).startswith(NO_MATPLOTLIB) == light}))
+    return _probe("numpy,pandas" if light else "numpy,pandas,matplotlib.pyplot", group)[_hook_module(name)]
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
 def test_hook_imports_no_estimation_stack(name):
     hook = _hook(name)
-    loaded = _loaded(hook.partition(":")[0])
+    loaded = _loaded(name)
     assert "statsmodels" not in loaded, f"{name}'s hook {hook} imports statsmodels"
     if hook.startswith(NO_MATPLOTLIB):
         assert "matplotlib" not in loaded, f"{name}'s hook {hook} imports matplotlib"
@@ -39,5 +72,6 @@ def test_hook_imports_no_estimation_stack(name):
 
 def test_the_check_sees_a_heavy_module():
     """The probe itself sees packages imported on the way (through a project module)."""
-    assert "matplotlib" in _loaded("analysis.models.summary")
-    assert "scipy" in _loaded("analysis.models.inference")
+    loaded = _probe("numpy,pandas", ("analysis.plotting", "analysis.models.inference"))
+    assert "matplotlib" in loaded["analysis.plotting"]
+    assert "scipy" in loaded["analysis.models.inference"]
