@@ -128,28 +128,63 @@ def design(panel: pd.DataFrame, estimator: str, *, start_year: int = 1983, end_y
         raise ParameterError("region_slopes", region_slopes, "unknown base region", ["usa", "eu"])
     if region_slopes is not None and not exclude_rotw:
         raise ParameterError("exclude_rotw", exclude_rotw, "region slopes need the single RoW firm excluded", [True])
-    df = add_lags(panel, ["rdexp", "spil"], lag) if lag and not lagged else panel.copy()
+    df = add_lags(panel, ["rdexp", "spil"], lag) if lag and not lagged else panel
     r_col, s_col = (f"rdexp_l{lag}", f"spil_l{lag}") if lag else ("rdexp", "spil")
-    df = df[df["year"].between(max(start_year, FIRST_YEAR + lag), end_year)].dropna(subset=[r_col, s_col])
+    keep = (df["year"].between(max(start_year, FIRST_YEAR + lag), end_year).to_numpy()
+            & df[r_col].notna().to_numpy() & df[s_col].notna().to_numpy())
     if exclude_rotw:
-        df = df[df["region"] != "rotw"]
-    df = df.reset_index(drop=True)
-    X = pd.DataFrame(index=df.index)
-    X["rdexp"] = df[r_col] - df[r_col].mean()
-    X["spil"] = df[s_col] - df[s_col].mean()
-    X["rdexp:spil"] = X["rdexp"] * X["spil"]
+        keep = keep & (df["region"] != "rotw").to_numpy()
+    df = df[keep].reset_index(drop=True)
+    # the columns as rows of one array (k, n), so the frame's values are the Fortran-ordered (n, k) array a
+    # concatenation of columns gives: the estimators' matrix products see the same memory layout
+    names, cols = [], []
+
+    def add(name: str, values: np.ndarray) -> None:
+        names.append(name)
+        cols.append(values)
+
+    rdexp = df[r_col].to_numpy() - df[r_col].mean()
+    spil = df[s_col].to_numpy() - df[s_col].mean()
+    pooled = estimator != "fe_poisson"
+    if pooled:
+        add("const", np.ones(len(df)))
+    add("rdexp", rdexp)
+    add("spil", spil)
+    add("rdexp:spil", rdexp * spil)
     if region_slopes is not None:
+        region = df["region"].to_numpy()
         others = [r for r in ("japan", "eu", "usa") if r != region_slopes]
-        for v in ("spil", "rdexp"):
+        for v, values in (("spil", spil), ("rdexp", rdexp)):
             for r in others:
-                X[f"{v}:{r}"] = X[v] * (df["region"] == r).astype("float64")
-    years = pd.get_dummies(df["year"].astype("int64"), prefix="year", dtype="float64").iloc[:, 1:]
-    if estimator == "fe_poisson":
-        X = pd.concat([X, years], axis=1)
-    else:
-        sectors = pd.get_dummies(df["sector_code"].astype("int64"), prefix="sector", dtype="float64").iloc[:, 1:]
-        base = region_slopes or "usa"
-        regs = pd.get_dummies(df["region"].astype(str), prefix="region", dtype="float64")
-        regs = regs.drop(columns=f"region_{base}")
-        X = pd.concat([pd.Series(1.0, index=df.index, name="const"), X, sectors, regs, years], axis=1)
+                add(f"{v}:{r}", values * (region == r).astype("float64"))
+    if pooled:
+        _add_dummies(add, _dummy_levels(df["sector_code"].astype("int64"), "sector"), drop_first=True)
+        base = f"region_{region_slopes or 'usa'}"
+        regs = _dummy_levels(df["region"].astype(str), "region")
+        if base not in regs[1]:
+            raise KeyError(f"['{base}'] not found in axis")  # as DataFrame.drop says
+        _add_dummies(add, regs, drop=base)
+    _add_dummies(add, _dummy_levels(df["year"].astype("int64"), "year"), drop_first=True)
+    block = np.array(cols, dtype=np.float64).reshape(len(cols), len(df))
+    X = pd.DataFrame(block.T, index=df.index, columns=pd.Index(names, dtype="str"), copy=False)
     return df["patent"], X, df["firm"], df
+
+
+def _dummy_levels(values: pd.Series, prefix: str) -> tuple[np.ndarray, list[str]]:
+    """(codes, column names) of ``pd.get_dummies(values, prefix=prefix)``: one column per sorted level."""
+    if values.dtype == np.int64:  # integers sort as numbers, as get_dummies sorts them
+        levels, codes = np.unique(values.to_numpy(), return_inverse=True)
+    else:
+        codes, levels = pd.factorize(values, sort=True)
+    return codes, [f"{prefix}_{v}" for v in levels]
+
+
+def _add_dummies(add, levels: tuple[np.ndarray, list[str]], *, drop_first: bool = False,
+                 drop: str | None = None) -> None:
+    """The 0/1 columns of ``pd.get_dummies(values, prefix=prefix, dtype="float64")`` in its order (``levels``:
+    ``_dummy_levels(values, prefix)``), without its first column (``drop_first``) or the column named ``drop``."""
+    codes, names = levels
+    for j, name in enumerate(names):
+        if (drop_first and j == 0) or name == drop:
+            continue
+        add(name, (codes == j).astype(np.float64))
