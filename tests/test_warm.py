@@ -214,26 +214,37 @@ def test_a_server_refuses_and_exits_once_its_package_changed_on_disk(tmp_path):
         return subprocess.run([sys.executable, "-m", "analysis.cli", *args], env=env, capture_output=True,
                               text=True, timeout=300)
 
-    probe = ("from analysis.execution import warm\nimport analysis\nprint(analysis.__file__)\n"
-             "print(warm.attach() is not None)\n")
+    # one interpreter per step: `analysis warm status` (its exit code and text), then what the next command does
+    probe = ("import contextlib, io\nfrom analysis import cli\nfrom analysis.execution import warm\n"
+             "import analysis\nprint(analysis.__file__)\nbuf = io.StringIO()\n"
+             "with contextlib.redirect_stdout(buf):\n    code = cli.main(['warm', 'status'])\n"
+             "print('status', code, buf.getvalue().replace(chr(10), ' '))\nprint(warm.attach() is not None)\n")
+
+    def step() -> list[str]:
+        used = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=300)
+        assert used.returncode == 0, used.stderr
+        return used.stdout.splitlines()
+
+    pid = None
     try:
         started = analysis("warm", "start", "--jobs", "1")
         assert started.returncode == 0, started.stderr
         pid = int(json.loads((out / ".cache" / "warm" / "server.json").read_text())["pid"])
-        now = analysis("warm", "status")
-        assert now.returncode == 0 and "current" in now.stdout
-        used = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
-        assert used.stdout.splitlines()[0].startswith(str(src)) and used.stdout.splitlines()[-1] == "True"
+        lines = step()
+        assert lines[0].startswith(str(src))  # the copy's package
+        assert lines[1].startswith("status 0 ") and "current" in lines[1], lines
+        assert lines[-1] == "True"
         labels = src / "analysis" / "labels.py"
         labels.write_text(labels.read_text() + "\n# edited after the server started\n")
-        now = analysis("warm", "status")
-        assert now.returncode == 1 and "OUT OF DATE (package files: labels.py)" in now.stdout
-        used = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
-        assert "is out of date and exits (package files: labels.py); running without it" in used.stdout
-        assert used.stdout.splitlines()[-1] == "False"
+        lines = step()
+        assert lines[1].startswith("status 1 ") and "OUT OF DATE (package files: labels.py)" in lines[1], lines
+        assert any("is out of date and exits (package files: labels.py); running without it" in line
+                   for line in lines[2:]), lines
+        assert lines[-1] == "False"
         _wait(lambda: not _alive(pid), 30, "the stale server to exit")
     finally:
-        subprocess.run([sys.executable, "-m", "analysis.cli", "warm", "stop"], env=env, capture_output=True)
+        if pid is None or _alive(pid):  # a failed step: stop it as a user would, then make sure
+            subprocess.run([sys.executable, "-m", "analysis.cli", "warm", "stop"], env=env, capture_output=True)
         try:
             pid = int(json.loads((out / ".cache" / "warm" / "server.json").read_text())["pid"])
             if _alive(pid):
