@@ -80,8 +80,14 @@ def test_bad_compare_parameters(frames, params, match):
         views.validate_params(params, frames)
 
 
-def test_views_write_files_and_notes(frames, tmp_path):
-    r = views.make(frames, lang="en", output_dir=tmp_path)
+@pytest.fixture(scope="module")
+def default_en(frames, tmp_path_factory):
+    """``views.make`` with its defaults in English, drawn once for the tests that read it."""
+    return views.make(frames, lang="en", output_dir=tmp_path_factory.mktemp("views"))
+
+
+def test_views_write_files_and_notes(default_en):
+    r = default_en
     for view in ("base2019", "base2006"):
         for ext in ("png", "svg", "csv"):
             assert r[view]["paths"][ext].exists()
@@ -91,8 +97,8 @@ def test_views_write_files_and_notes(frames, tmp_path):
         in r["base2006"]["note"]
 
 
-def test_note_names_the_choice_of_japanese_universities(frames, tmp_path):
-    auto = views.make(frames, lang="en", output_dir=tmp_path / "a")["base2019"]["note"]
+def test_note_names_the_choice_of_japanese_universities(frames, default_en, tmp_path):
+    auto = default_en["base2019"]["note"]
     chosen = views.make(frames, jp_universities=["東京大学"], lang="en", output_dir=tmp_path / "b")["base2019"]["note"]
     assert "the five largest by FY2019 total assets" in auto and "as chosen (jp_universities)" in chosen
     assert "University of Tokyo [assets]: 2019-2024" in chosen and "Kyoto" not in chosen
