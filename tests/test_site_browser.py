@@ -486,6 +486,14 @@ POINT = """(id => Array.from(document.querySelectorAll('#' + id + ' g.mark-symbo
   .map(p => { const r = p.getBoundingClientRect(); return {x: r.left + r.width / 2, y: r.top + r.height / 2}; }))"""
 
 
+# The text of the chart's tooltip once it is shown (polled; '' if it is not shown within 3 s).
+TOOLTIP = """new Promise(r => { const t0 = Date.now(); (function poll() {
+  const t = document.getElementById('vg-tooltip-element');
+  if (t && t.classList.contains('visible')) return r(t.innerText);
+  if (Date.now() - t0 > 3000) return r('');
+  setTimeout(poll, 20); })(); })"""
+
+
 def test_chart_renders_marks_and_hover_shows_the_value_of_japan_2021(real_site, browser):
     chart = f"chart-{FIG1}"
     with serve(real_site) as base:
@@ -497,8 +505,7 @@ def test_chart_renders_marks_and_hover_shows_the_value_of_japan_2021(real_site, 
         assert len(points) == 1, points
         for dx in (3, 0):  # move onto the point from beside it
             browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=points[0]["x"] + dx, y=points[0]["y"])
-        tip = browser.js("new Promise(r => setTimeout(() => { const t = document.getElementById('vg-tooltip-element');"
-                         " r(t && t.classList.contains('visible') ? t.innerText : ''); }, 300))")
+        tip = browser.js(TOOLTIP)
         rows = browser.js(f"window.sangakuViews['{chart}'].data('source_0').length")
         events += browser.events
     assert charts and all(c["marks"] > 0 for c in charts), charts
