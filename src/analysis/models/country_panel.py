@@ -114,11 +114,61 @@ class ModelFrame:
     n_breaks: int = 0
 
 
+def _rows_lagged(panel: pd.DataFrame, k: int) -> np.ndarray | None:
+    """For each panel row, the row of the same economy in year t-k (-1 if there is none); None if an
+    economy-year occurs twice (then only the merge of ``_lagged`` says what a lag is)."""
+    codes = pd.factorize(panel["entity"])[0].astype(np.int64)
+    year = panel["year"].to_numpy(dtype=np.int64)
+    key = (codes << 20) + year
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    if len(skey) > 1 and not (skey[1:] > skey[:-1]).all():
+        return None
+    pos = np.minimum(np.searchsorted(skey, key - k), max(len(skey) - 1, 0))
+    return np.where(skey[pos] == key - k, order[pos], -1) if len(skey) else pos
+
+
+def _has_b(flags: pd.Series) -> np.ndarray:
+    """Whether each flag string carries the break flag B ('' for missing)."""
+    return flags.astype("string").fillna("").str.contains("B", regex=False).to_numpy(dtype=bool)
+
+
 def complete_cases(panel: pd.DataFrame, spec: Spec, lag: int) -> pd.DataFrame:
     """``model_frame``'s sample of ``spec`` at ``lag`` on every economy and year, before any selection: complete
     cases of the outcome and the (lagged) regressors, ``has_break`` from the flags of the values used, not
     centred; the columns of ``ModelFrame.data``, index the panel's row numbers. Every later step of
-    ``model_frame`` is row-wise, so one such frame serves every selection of economies, years and breaks."""
+    ``model_frame`` is row-wise, so one such frame serves every selection of economies, years and breaks.
+
+    The lag is a row lookup (same economy, year t-k) instead of ``_lagged``'s merge, with the same values;
+    ``_complete_cases_merge`` is the merge path (used if an economy-year occurs twice)."""
+    y = spec.outcome
+    xs = list(spec.regressors)
+    src = _rows_lagged(panel, lag) if lag else np.arange(len(panel))
+    if src is None:
+        return _complete_cases_merge(panel, spec, lag)
+    found = src >= 0
+    take = np.where(found, src, 0)
+    keep = panel[y].notna().to_numpy(dtype=bool) & found
+    brk = _has_b(panel[f"{y}_flags"])
+    lagged = {}
+    for x in xs:
+        v = panel[x].to_numpy(dtype=float)[take]
+        keep &= ~np.isnan(v)
+        lagged[x] = v
+        brk = brk | _has_b(panel[f"{x}_flags"])[take]
+    rows = np.flatnonzero(keep)
+    out = panel[["entity", "year", y]].iloc[rows]
+    out.index = pd.Index(rows)
+    for x in xs:
+        out[x] = lagged[x][rows]
+    out["has_break"] = brk[rows]
+    if spec.count:
+        out[spec.count] = panel[spec.count].to_numpy()[rows]
+    return out
+
+
+def _complete_cases_merge(panel: pd.DataFrame, spec: Spec, lag: int) -> pd.DataFrame:
+    """``complete_cases`` by ``_lagged``'s merge (the definition of a lag by exact calendar years)."""
     y = spec.outcome
     xs = list(spec.regressors)
     base = panel[["entity", "year", y, f"{y}_flags"] + ([spec.count] if spec.count else [])]

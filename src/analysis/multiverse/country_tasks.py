@@ -36,7 +36,7 @@ import pandas as pd
 from .. import data
 from ..models import country, inference, ppml_core
 from . import choices
-from .tasks import (ESTIMATION_ERRORS, Task, check_finite, dummies, failed, null_weights, ols_rows, t_row, t_sf2,
+from .tasks import (ESTIMATION_ERRORS, Task, check_finite, failed, null_weights, ols_rows, t_row, t_sf2, text_codes,
                     weights_for, weights_seed)
 
 SPEC_OF = {"C1a": "C1 triadic", "C1b": "C1 PCT", "C2a": "C2 HERD financed by business",
@@ -77,17 +77,20 @@ def model_spec(spec: dict) -> country.Spec:
 
 
 def panel_variant(panel: pd.DataFrame, spec: dict, cspec: country.Spec) -> pd.DataFrame:
-    """The panel with the price basis and the E-flag treatment of ``spec`` applied to the model's variables."""
-    p = panel
+    """The panel with the price basis and the E-flag treatment of ``spec`` applied to the model's variables;
+    only the columns the model's sample reads (a narrow frame, so that the variant copies little)."""
+    used = [cspec.outcome, *cspec.regressors] + ([cspec.count] if cspec.count else [])
+    cols = ["entity", "year", *dict.fromkeys(c for v in used for c in (v, f"{v}_flags"))]
     if spec.get("prices") == "current_ppp":
-        p = p.copy()
+        cols += [c for col in CURRENT_PPP for c in (f"{col}_v", f"{col}_v_flags")]
+    p = panel[cols]  # a new frame (copy on write): the assignments below leave ``panel`` alone
+    if spec.get("prices") == "current_ppp":
         for col in CURRENT_PPP:
             v = p[f"{col}_v"].astype(float)
             p[f"log_{col}"] = np.log(v.where(v > 0))
             p[f"log_{col}_flags"] = p[f"{col}_v_flags"]
     if spec["flags"] == "drop_BE":
-        p = p.copy() if p is panel else p
-        for var in [cspec.outcome, *cspec.regressors] + ([cspec.count] if cspec.count else []):
+        for var in used:
             est = p[f"{var}_flags"].astype("string").fillna("").str.contains("E", regex=False).to_numpy(bool)
             p.loc[est, var] = np.nan
     return p
@@ -140,14 +143,13 @@ def restrict(broad: pd.DataFrame, panel: pd.DataFrame, spec: dict) -> country.Mo
         keep &= ~broad["entity"].isin(excl).to_numpy(dtype=bool)
     if years is not None:
         keep &= ((broad["year"] >= years[0]) & (broad["year"] <= years[1])).to_numpy(dtype=bool)
-    df = broad[keep]
+    df = broad if keep.all() else broad[keep]
     if df["entity"].nunique() < 2:
         return sample(panel, spec)
-    df = df.copy()
+    df = df.reset_index(drop=True)  # a new frame (copy on write): the centring below leaves ``broad`` alone
     if cspec.interaction:  # model_frame's centring, on the final sample
         for x in cspec.regressors[:2]:
             df[x] = df[x] - float(df[x].mean())
-    df = df.reset_index(drop=True)
     if spec["estimator"] == "ppml_twfe":  # ppml_frame: economies without any count carry no information
         df = df[df.groupby("entity")[cspec.count].transform("sum") > 0].reset_index(drop=True)
     return country.ModelFrame(cspec, df, int(spec["lag"]), "")
@@ -172,19 +174,25 @@ def design_matrix(mf: country.ModelFrame, outcome: str, trends: bool) -> tuple[n
 
 def design_arrays(mf: country.ModelFrame, outcome: str, trends: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``design_matrix`` as arrays: (y, X in Fortran order, as statsmodels receives the frame, and the names of
-    the constant and the regressors, X's first columns); the same values to the last bit."""
+    the constant and the regressors, X's first columns); the same values to the last bit (``tasks.dummies``'
+    0/1 columns, written into one Fortran array instead of stacked and copied)."""
     d, spec = mf.data, mf.spec
-    cols, names = [np.ones(len(d))], ["Intercept"]
-    for t in country.terms(spec):
+    names = ["Intercept", *country.terms(spec)]
+    ent_codes, ent_levels = text_codes(d["entity"])
+    yr_codes, yr_levels = text_codes(d["year"])
+    ne, ny, k = len(ent_levels) - 1, len(yr_levels) - 1, len(names)
+    X = np.empty((len(d), k + ne + ny + (ne if trends else 0)), order="F")
+    X[:, 0] = 1.0
+    for j, t in enumerate(names[1:], start=1):
         a, _, b = t.partition(":")
-        cols.append(d[a].to_numpy(dtype=float) * d[b].to_numpy(dtype=float) if b else d[a].to_numpy(dtype=float))
-        names.append(t)
-    entity = dummies(d["entity"])
-    parts = [np.column_stack(cols), entity, dummies(d["year"])]
+        X[:, j] = d[a].to_numpy(dtype=float) * d[b].to_numpy(dtype=float) if b else d[a].to_numpy(dtype=float)
+    entity = X[:, k:k + ne]
+    np.equal(ent_codes.reshape(-1, 1), np.arange(1, ne + 1), out=entity, casting="unsafe")
+    np.equal(yr_codes.reshape(-1, 1), np.arange(1, ny + 1), out=X[:, k + ne:k + ne + ny], casting="unsafe")
     if trends:
         years = d["year"].astype(float).to_numpy() - float(d["year"].mean())
-        parts.append(entity * years[:, None])
-    return d[outcome].to_numpy(dtype=float), np.asfortranarray(np.hstack(parts)), names
+        np.multiply(entity, years[:, None], out=X[:, k + ne + ny:])
+    return d[outcome].to_numpy(dtype=float), X, names
 
 
 def _ppml(mf: country.ModelFrame, spec: dict) -> dict:
