@@ -91,3 +91,21 @@ def test_an_incomplete_stored_run_is_estimated_again(memo_root, monkeypatch):
     memo.run_shared(**SMALL, workers=1)
     assert len(calls) == 2
     assert not [p for p in memo_root.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_the_lock_is_per_key(tmp_path):
+    """A run being estimated under one key holds only that key: another key's caller goes ahead, the same key's
+    caller waits."""
+    import fcntl
+
+    root = tmp_path / "multiverse"
+    with memo._locked(root, "a" * 64):
+        for k, free in (("b" * 64, True), ("a" * 64, False)):
+            with open(root / f".lock-{k}", "a+b") as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    got = True
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+                except BlockingIOError:
+                    got = False
+            assert got is free, k[:1]

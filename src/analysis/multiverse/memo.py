@@ -11,7 +11,8 @@ a second caller with the same key reads them instead of estimating again:
 * the code reached from the engine (its static import closure, as in the notebook cache) and the package versions,
 * ``MEMO_EPOCH``.
 
-A lock makes a concurrent caller wait for the one estimating. Stored are the three tables every consumer uses
+A lock per key makes a concurrent caller with the same key wait for the one estimating (callers with other keys,
+e.g. a sweep over ``fix``, estimate side by side). Stored are the three tables every consumer uses
 (specifications, tests, grid accounting) as Parquet, written to a temporary folder and renamed, so a reader
 never sees half a run; the raw null draws are not stored (a stored run has empty ``nulls``/``null_summary``).
 """
@@ -91,9 +92,9 @@ def key(params: dict, data: dict, package_dir: Path | None = None) -> str:
 
 
 @contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a+b") as fh:
+def _locked(root: Path, k: str) -> Iterator[None]:
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / f".lock-{k}", "a+b") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -147,7 +148,7 @@ def run_shared(hypotheses: list[str] | None = None, fix: dict | None = None, *, 
     data, _ = engine.prepare(families(params))
     k = key(params, data)
     root = memo_dir()
-    with _locked(root):
+    with _locked(root, k):
         stored = _read(root / k, params)
         if stored is not None:
             return stored
