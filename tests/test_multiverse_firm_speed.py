@@ -95,3 +95,33 @@ def test_design_without_the_base_region_fails_as_before(panel):
         firm.design(no_usa, "pooled_poisson")
     with pytest.raises(ParameterError, match="region_slopes"):
         firm_panel.design(panel, "pooled_poisson", region_slopes="japan")
+
+
+def test_nb2_hessian_is_statsmodels_to_the_bit(panel):
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+
+    from analysis.models import nb2_model
+
+    n = 0
+    for est, lag, rotw, slopes in [("negbin", 0, False, None), ("negbin", 1, True, "usa"), ("fe_poisson", 2, True, "eu")]:
+        y, X, _, _ = firm.design(panel, est, lag=lag, exclude_rotw=rotw, region_slopes=slopes)
+        ya, Xa = y.to_numpy(dtype=float), X.to_numpy(dtype=float)
+        ours, theirs = nb2_model.nb2(ya, Xa), NegativeBinomial(ya, Xa, loglike_method="nb2")
+        start = count_panel.pooled_poisson(ya, X).params.to_numpy()
+        for alpha in (0.05, 0.5, 2.0):
+            params = np.r_[start * 0.9, alpha]
+            for transformed in (False, True):  # lnalpha during the fit, alpha afterwards
+                ours._transparams = theirs._transparams = transformed
+                a, b = ours.hessian(params), theirs.hessian(params)
+                assert np.array_equal(a.view(np.int64), b.view(np.int64))
+                n += 1
+    assert n == 18
+    # and a whole fit: parameters, covariances and the log-likelihood as statsmodels' own model gives them
+    y, X, g, _ = firm.design(panel, "negbin")
+    fit = count_panel.negbin(y, X, g)
+    model = NegativeBinomial(y.to_numpy(dtype=float), X.to_numpy(dtype=float), loglike_method="nb2")
+    start = count_panel.pooled_poisson(y, X).params.to_numpy()
+    res = model.fit(start_params=np.r_[start, 0.5], method="newton", maxiter=200, disp=False)
+    assert np.array_equal(fit.params.to_numpy(), np.asarray(res.params))
+    assert fit.loglik == float(res.llf)
+    assert np.array_equal(fit.cov_model.to_numpy(), np.linalg.inv(-model.hessian(np.asarray(res.params))))
