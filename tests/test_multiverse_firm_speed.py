@@ -125,3 +125,32 @@ def test_nb2_hessian_is_statsmodels_to_the_bit(panel):
     assert np.array_equal(fit.params.to_numpy(), np.asarray(res.params))
     assert fit.loglik == float(res.llf)
     assert np.array_equal(fit.cov_model.to_numpy(), np.linalg.inv(-model.hessian(np.asarray(res.params))))
+
+
+def reference_firm_sample(panel: pd.DataFrame, firms: str, years: tuple[int, int]) -> pd.DataFrame:
+    """``firm_tasks.firm_sample`` before the rewrite (pandas group sums and sets)."""
+    in_window = panel[panel["year"].between(*years)]
+    totals = in_window.groupby("firm")["patent"].sum()
+    keep = set(totals.index)
+    if firms.startswith("no_rotw"):
+        keep -= set(panel.loc[panel["region"] == "rotw", "firm"])
+    if firms.endswith("patenting"):
+        keep &= set(totals.index[totals > 0])
+    if firms.endswith("top5"):
+        top = totals.reset_index().sort_values(["patent", "firm"], ascending=[False, True], kind="mergesort")
+        keep -= set(top["firm"].head(5))
+    return panel[panel["firm"].isin(keep)]
+
+
+def test_firm_samples_equal_the_group_sums_and_sets(panel):
+    lagged = firm_tasks.lagged_panel(panel)
+    tied = panel.assign(patent=np.where(panel["patent"] > 50, 60, panel["patent"]))  # ties among the top firms
+    n = 0
+    for frame, firms, years in itertools.product(
+            [panel, lagged, tied], ["all", "no_rotw", "patenting", "no_rotw_patenting", "no_top5", "no_rotw_top5"],
+            [(1983, 1991), (1985, 1989), (1991, 1991)]):
+        new, old = firm_tasks.firm_sample(frame, firms, years), reference_firm_sample(frame, firms, years)
+        pd.testing.assert_frame_equal(new, old, check_exact=True)
+        n += 1
+    assert n == 54
+    assert panel["firm"].nunique() - firm_tasks.firm_sample(panel, "no_top5", (1983, 1991))["firm"].nunique() == 5

@@ -45,18 +45,20 @@ def fit_key(spec: dict) -> tuple:
 
 def firm_sample(panel: pd.DataFrame, firms: str, years: tuple[int, int]) -> pd.DataFrame:
     """The panel restricted to the firm sample named by ``firms`` (counts taken over the window's years)."""
-    in_window = panel[panel["year"].between(*years)]
-    totals = in_window.groupby("firm")["patent"].sum()
-    keep = set(totals.index)
+    firm_ids = panel["firm"].to_numpy()
+    in_window = panel["year"].between(*years).to_numpy()
+    # patent totals of the firms with a row in the window (whole counts: any order of addition is exact)
+    ids, at = np.unique(firm_ids[in_window], return_inverse=True)
+    totals = np.bincount(at, weights=panel["patent"].to_numpy()[in_window], minlength=len(ids))
+    keep = np.ones(len(ids), bool)
     if firms.startswith("no_rotw"):
-        keep -= set(panel.loc[panel["region"] == "rotw", "firm"])
+        keep &= ~np.isin(ids, firm_ids[(panel["region"] == "rotw").to_numpy()])
     if firms.endswith("patenting"):
-        keep &= set(totals.index[totals > 0])
+        keep &= totals > 0
     if firms.endswith("top5"):
         # ties broken by firm id, so the five are always the same firms
-        top = totals.reset_index().sort_values(["patent", "firm"], ascending=[False, True], kind="mergesort")
-        keep -= set(top["firm"].head(5))
-    return panel[panel["firm"].isin(keep)]
+        keep[np.lexsort((ids, -totals))[:5]] = False
+    return panel[np.isin(firm_ids, ids[keep])]
 
 
 def design(panel: pd.DataFrame, spec: dict, lagged: pd.DataFrame | None = None, samples: dict | None = None):

@@ -62,19 +62,21 @@ def variables(panel: pd.DataFrame, spec: dict, elasticities: dict | None = None,
     years = choices.window_years(spec["window"], choices.INDUSTRY_YEARS)
     countries = [c for c in industry.COUNTRIES
                  if spec["countries"] == "all" or c not in industry.LATE_ENTRANTS]
-    sub = industry.select(panel, countries, [], *years)
+    sub = None  # the selected rows, needed only where a memo has no entry yet (build_variables reads the frontier)
     alphas = industry.ELASTICITIES[spec["elasticities"]]
     if alphas is None:
         memo = elasticities if elasticities is not None else {}
         k = (spec["countries"], spec["window"])
         if k not in memo:
+            sub = industry.select(panel, countries, [], *years)
             memo[k] = industry.production_elasticities(sub)
         alphas = memo[k]
     fk = (spec["countries"], spec["window"], alphas)
     memo = frontiers if frontiers is not None else {}
     if fk not in memo:
+        sub = industry.select(panel, countries, [], *years) if sub is None else sub
         memo[fk] = industry.frontier_variables(sub, *alphas)
-    v = industry.build_variables(sub, *alphas, intensity=spec["intensity"], rd_lag=int(spec["rd_lag"]),
+    v = industry.build_variables(None, *alphas, intensity=spec["intensity"], rd_lag=int(spec["rd_lag"]),
                                  frontier=memo[fk])
     return v[v["in_sample"]].reset_index(drop=True)
 
