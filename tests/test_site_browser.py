@@ -44,7 +44,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 # What ``Browser.load`` waits for after the load event.
 LATE_EVENTS = "new Promise(r => setTimeout(r, 100))"
-LAID_OUT = "document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"
+# (reading a size or position makes the browser lay the page out first; only the web fonts can still be loading)
+FONTS_LOADED = "document.fonts.ready.then(() => true)"
 
 
 class Browser:
@@ -105,11 +106,11 @@ class Browser:
     def load(self, url: str, *, late_events: bool = True) -> list[dict]:
         """Navigate and wait for the load event; return the protocol events seen meanwhile. ``late_events``: also
         wait 100 ms for errors logged just after the load event (for tests that check the events); without it,
-        wait only until the web fonts are loaded and a frame is laid out (tests that read the page)."""
+        wait only until the web fonts are loaded (tests that read the page)."""
         self.events = []
         self.send("Page.navigate", url=url)
         self.wait_for("Page.loadEventFired")
-        self.send("Runtime.evaluate", expression=LATE_EVENTS if late_events else LAID_OUT, awaitPromise=True)
+        self.send("Runtime.evaluate", expression=LATE_EVENTS if late_events else FONTS_LOADED, awaitPromise=True)
         return list(self.events)
 
     def js(self, expression: str) -> Any:
