@@ -3,7 +3,8 @@
 The panel is built from processed OECD MSTI (and Penn World Table 10.01 for TFP): one row per economy and
 year, every variable next to its MSTI status flags, so that each model knows whether an observation it uses
 sits on a series break (``B``). Models are two-way fixed-effects OLS (country and year dummies) with CR1
-standard errors clustered by country and t(G-1) inference (``models.inference.cluster_ols``). Robustness rows:
+standard errors clustered by country and t(G-1) inference (``models.inference.cluster_ols``'s fit, on the
+formula's design built by ``country_fits.design``). Robustness rows:
 breaks dropped, regressors one year further lagged (C3: contemporaneous instead of lagged), China excluded,
 wild-cluster restricted bootstrap p-values (``models.inference.wild_cluster_bootstrap``), and for the patent
 counts a Poisson pseudo-maximum-likelihood (PPML) variant with the same fixed effects.
@@ -14,7 +15,9 @@ use the exact previous calendar year, never the previous available observation.
 The registered models and the parameters are in :mod:`analysis.models.country_specs`, the panel and the
 estimation samples in :mod:`analysis.models.country_panel`, the OLS and PPML fits in
 :mod:`analysis.models.country_fits` (all importable from here); this module runs every model with its
-robustness rows and assembles the results.
+robustness rows and assembles the results. Each model's complete cases at a lag are drawn once
+(``country_panel.Samples``) and every sample of a run is a selection from them; the main model's design serves
+its OLS fit and its bootstrap.
 """
 
 from __future__ import annotations
