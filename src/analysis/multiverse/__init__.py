@@ -13,6 +13,7 @@ Modules, one concern each:
 - ``nulltest``  the inferential specification-curve test (Simonsohn, Simmons & Nelson 2020)
 - ``table``     verdict shares per hypothesis and the exported tables (the columns h5 and the site show)
 - ``figure``    the specification-curve figure
+- ``curves``    every hypothesis' figure drawn and saved, on the local pool's forked workers or in-process
 - ``params``    the parameters of ``h6_specification_curves``
 - ``memo``      one estimate shared by h5 and h6 (``run_shared``: stored under the key of its inputs and code)
 
