@@ -117,8 +117,10 @@ def render_pages(items: list[tuple]) -> list[tuple[str, str | None]]:
     import multiprocessing as mp
     import os
 
+    global _PROCESS_EXPORTER
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     workers = min(cores, len(items))
+    _PROCESS_EXPORTER = _PROCESS_EXPORTER or _exporter()  # built once, before forking: the workers inherit it
     if workers < 2 or "fork" not in mp.get_all_start_methods():
         return [_pages_of(item) for item in items]
     import concurrent.futures as cf
