@@ -1,6 +1,6 @@
 """The multiverse's PPML (``models.ppml_core``, statsmodels' IRLS on arrays) against statsmodels' Poisson GLM
 on the real country panel: the same iterations, estimates and cluster-robust standard errors to 1e-10 relative
-(issue 15: the GLM was a quarter of the country family's CPU time)."""
+(the dummies' standard errors to 1e-8; issue 15: the GLM was a quarter of the country family's CPU time)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from analysis.models import ppml_core
 from analysis.multiverse import country_tasks, engine, space
 
 TOLERANCE = 1e-10  # relative, on every coefficient and on the standard errors of the named regressors
-DUMMY_SE_TOLERANCE = 1e-9  # the SEs of the country and year dummies (statsmodels' inverse Hessian rounds more)
+# The SEs of the country and year dummies: statsmodels' pseudo-inverse of the near-singular Hessian rounds more, and
+# by the CPU's BLAS kernels (worst 3e-10 on AVX2 machines, 1.3e-9 with OpenBLAS' AVX-512 kernels, one thread).
+DUMMY_SE_TOLERANCE = 1e-8
 
 
 @pytest.fixture(scope="module")
