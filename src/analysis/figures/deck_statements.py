@@ -5,6 +5,7 @@ partnership examples), in the deck's own yen equivalents; (b) Kyushu University 
 (c) Quantonation funds; (d) the Fraunhofer one-third rule and its 25-55 % private-income band; (e) the Berkeley
 SkyDeck Fund. Every bar or band is the deck's statement (registry :mod:`analysis.deck`, parsed from verbatim
 quotes). Where a collected source gives the same quantity it is drawn as a separate marker, never merged.
+The parameters and their check (the notebook's validate hook) are in :mod:`deck_statements_params`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .. import deck, io, labels, paths, plotting
-from ..errors import ParameterError
+from .deck_statements_params import DEFAULTS, validate_params  # noqa: F401  (the notebook and tests call it here)
 
 STEM = "fig09_deck_statements"
-DEFAULTS: dict[str, object] = {"lang": "ja", "rel_tol": deck.DEFAULT_REL_TOL, "output_dir": ""}
 
 # Rows of panel (a), top to bottom: the deck's table first, then its other examples.
 PARTNERSHIPS = ("fujitsu_nus", "samsung_texas", "imperial_japan", "toyota_mit_stanford", "utokyo_chicago",
@@ -46,18 +46,6 @@ SOURCE_COLOR = "#222222"
 def _flat(label: str, lang: str) -> str:
     """A two-line tick label as one line (space in English, nothing in Japanese)."""
     return label.replace("\n", " " if lang == "en" else "")
-
-
-def validate_params(params: dict) -> None:
-    """Reject unknown or invalid notebook parameters (``lang``, ``rel_tol``, ``output_dir``)."""
-    unknown = sorted(set(params) - set(DEFAULTS))
-    if unknown:
-        raise ParameterError(unknown[0], params[unknown[0]], "unknown parameter", sorted(DEFAULTS))
-    p = {**DEFAULTS, **params}
-    labels.check_lang(p["lang"])
-    deck.check_rel_tol(p["rel_tol"])
-    if not isinstance(p["output_dir"], str):
-        raise ParameterError("output_dir", p["output_dir"], "expected a folder path as text ('' = default)")
 
 
 def output_dir(value: str = "") -> Path:

@@ -12,7 +12,8 @@ researchers Japanese companies hire.
 Years: Japan's doctorates are 年度 (April-March) and are divided by Japan's calendar-year population; other
 countries' years are as NISTEP labels them (its notes define them per country; the US counts are research
 doctorates). A year without a count or a population is a gap, never filled. MSTI flags on the population are
-carried into the data.
+carried into the data. The parameters and their check (the notebook's validate hook) are in
+:mod:`doctorates_params`.
 """
 
 from __future__ import annotations
@@ -27,19 +28,15 @@ import numpy as np
 import pandas as pd
 
 from .. import labels, plotting, vintage_text
-from ..errors import DataFileError, ParameterError
+from ..errors import DataFileError
 from .common import check_keys, check_year_range, is_auto, relative, resolve_output_dir, year_ranges  # noqa: F401
+from .doctorates_params import (DATASETS, DEFAULT_START, HIRES, HOLDERS, PARAMS, PHD, SHARE,  # noqa: F401
+                                validate_params)
 
 STEM = "fig10_doctorates_per_million"
-DATASETS = ("t46_extracts_phd_shidairen", "oecd_msti", "nistep_text_phd_bizres_2")
-PARAMS = ("countries", "start_year", "end_year", "industries", "lang", "output_dir")
 COUNTRIES = ["JPN", "USA", "DEU", "FRA", "GBR", "CHN", "KOR"]
-DEFAULT_START = 2000
-PHD = "phd_degrees_awarded"
 POP = "TOT_POP.PS._Z._Z"
 PUBLISHED = "phd_per_million_pop"
-SHARE, HIRES, HOLDERS = ("jp_new_hire_researchers_share", "jp_new_hire_researchers_hires",
-                         "jp_new_hire_researchers_phd")
 # NISTEP_TEXT SOURCE.md: 3-4-4 counts / MSTI population reproduce the published per-million values within ±2
 TOLERANCE = 2.0
 INDUSTRY_FILE = Path(__file__).with_name("doctorates_industries.toml")
@@ -104,34 +101,6 @@ def new_hire_shares(t46: pd.DataFrame, industries: list[str] | None = None) -> p
     wide["industry_en"] = wide["entity"].map(lambda e: names.get(e, {}).get("en", e))
     wide["aggregate"] = wide["entity"].map(lambda e: bool(names.get(e, {}).get("total", False)))
     return wide.rename(columns={"entity": "industry"}).sort_values(["industry", "year"]).reset_index(drop=True)
-
-
-def validate_params(params: dict[str, Any], frames: dict[str, pd.DataFrame] | None = None) -> None:
-    """Check parameter names, countries, years, industries and language (against the data when given)."""
-    from .. import data
-
-    check_keys(params, PARAMS)
-    p = {"countries": [], "start_year": DEFAULT_START, "end_year": None, "industries": [], "lang": "ja",
-         "output_dir": "", **params}
-    labels.check_lang(p["lang"])
-    if not isinstance(p["output_dir"], str):
-        raise ParameterError("output_dir", p["output_dir"], "expected a folder path as text ('' = default)")
-    frames = frames or {name: data.load(name) for name in DATASETS[:2]}
-    phd = frames["t46_extracts_phd_shidairen"]
-    have = sorted(set(phd.loc[phd["indicator"] == PHD, "entity"]))
-    if not isinstance(p["countries"], (list, tuple)):
-        raise ParameterError("countries", p["countries"], "expected a list of country codes ([] = all)", have)
-    for c in p["countries"]:
-        if c not in have:
-            raise ParameterError("countries", c, "no doctorate counts for this country", have)
-    years = phd.loc[phd["indicator"] == PHD, "year"].astype(int)
-    check_year_range(p, DEFAULT_START, int(years.min()), int(years.max()), p["countries"] or have)
-    inds = sorted(set(phd.loc[phd["indicator"] == SHARE, "entity"]))
-    if not isinstance(p["industries"], (list, tuple)):
-        raise ParameterError("industries", p["industries"], "expected a list of industries ([] = all)", inds)
-    for i in p["industries"]:
-        if i not in inds:
-            raise ParameterError("industries", i, "not an industry of 表2-1-18", inds)
 
 
 def plot(pm: pd.DataFrame, shares: pd.DataFrame, lang: str = "ja") -> plt.Figure:

@@ -12,7 +12,7 @@ import pandas as pd
 from .. import labels
 from ..errors import ParameterError
 from ..sources import msti
-from . import msti_compare
+from . import msti_compare_params
 from .common import check_int, check_keys, check_year_range, year_ranges
 from .msti_series import check_countries
 
@@ -49,7 +49,7 @@ def _tidy(tidy: pd.DataFrame | None) -> pd.DataFrame:
 
 def _common(params: dict[str, Any]) -> None:
     labels.check_lang(params.get("lang", "ja"))
-    msti_compare.check(params.get(msti_compare.PARAM, ""))
+    msti_compare_params.check(params.get(msti_compare_params.PARAM, ""))
     od = params.get("output_dir", "")
     if not isinstance(od, (str, Path)):
         raise ParameterError("output_dir", od, "must be a path string ('' = default output folder)")

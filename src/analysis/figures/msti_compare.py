@@ -7,6 +7,8 @@ so the runner keys the cache on that vintage's raw file and lets the kernel open
 the MSTI loader from its own folder and goes through the figure's own frame function, so the old and the current
 values are computed by the same code. In the figure CSV the old values get columns ``<column>_vintage_<v>``
 (e.g. ``index_vintage_2025-03``, with ``flags_vintage_2025-03``); a value the old vintage lacks stays empty.
+The parameter's name and check are in :mod:`msti_compare_params`, which the validate hooks import without the
+drawing code.
 """
 
 from __future__ import annotations
@@ -17,21 +19,14 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from .. import inputs, labels, plotting, vintage_params
+from .. import inputs, labels, plotting
 from ..errors import ParameterError
 from ..sources import msti
+from .msti_compare_params import PARAM, RAW_FILE, SOURCE, check  # noqa: F401  (the figures and tests use them here)
 
-PARAM = "compare_vintage"
-SOURCE = msti.SOURCE
-RAW_FILE = "msti_raw.csv.gz"  # as declared: compare_vintage:oecd_msti/msti_raw.csv.gz
 FAINT = {"alpha": 0.35, "lw": 1.4, "zorder": 1.5}  # lines of the other vintage: thin, pale, under the current ones
 GHOST = "#555555"
 GHOST_MARKER = {"marker": "D", "mfc": "none", "mec": GHOST, "mew": 1.4, "ms": 8, "zorder": 4}
-
-
-def check(value: Any) -> str | None:
-    """The vintage ``compare_vintage`` names (None for ""); ``ParameterError`` listing the committed vintages."""
-    return vintage_params.resolve(PARAM, value, SOURCE)
 
 
 def load(value: Any) -> tuple[str, pd.DataFrame] | None:

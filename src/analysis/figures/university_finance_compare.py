@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from . import university_finance as base_fig
+from ..sources import japan as japan_src
+from . import university_finance_data as base_fig
 from .common import check_int, check_keys, is_auto, year_ranges
 
 DATASETS = ("japan", "ipeds_f2_top5_private", "t46_extracts_phd_shidairen")
@@ -101,6 +102,16 @@ def validate_compare(params: dict[str, Any], frames: dict[str, pd.DataFrame]) ->
                                          f"years with data: {year_ranges(ys)}", sorted(ys))
 
 
+def validate_params(params: dict[str, Any], frames: dict[str, pd.DataFrame] | None = None) -> None:
+    """The notebook's validate hook: the deck-view parameters (``university_finance_data``) and the base-2019 ones."""
+    from .. import data
+
+    frames = frames or {name: data.load(name) for name in DATASETS}
+    deck = {k: v for k, v in params.items() if k not in PARAMS}
+    base_fig.validate_params(deck, frames["japan"])
+    validate_compare({k: v for k, v in params.items() if k in PARAMS}, frames)
+
+
 def base2019_frame(frames: dict[str, pd.DataFrame], compare_base_year: int = COMPARE_BASE,
                    jp_universities: list[str] | None = None, us_institutions: list[str] | None = None,
                    lang: str = "ja") -> pd.DataFrame:
@@ -120,7 +131,7 @@ def base2019_frame(frames: dict[str, pd.DataFrame], compare_base_year: int = COM
                 institution=inst, label=inst, country="USA", measure=m, computed=False, source_indicator=IPEDS[m]))
         for inst in jps:
             s = jp[(jp["indicator"] == NIAD[m]) & (jp["entity"] == inst)]
-            lab = base_fig.japan_src.entity_label(inst, "en") if lang == "en" else inst
+            lab = japan_src.entity_label(inst, "en") if lang == "en" else inst
             out.append(_grid(s, compare_base_year).assign(
                 institution=inst, label=lab, country="JPN", measure=m, computed=False, source_indicator=NIAD[m]))
         tot, keep, _ = niad_balanced(jp, m)

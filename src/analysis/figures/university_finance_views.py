@@ -1,5 +1,6 @@
 """Figure 7's two comparison views (base 2019 with IPEDS, base 2006 with every series reaching 2006): plot, note
-and files. The data come from ``university_finance_compare``; this module only draws and writes them."""
+and files. The data and the notebook's validate hook come from ``university_finance_compare``; this module only
+draws and writes them."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from .. import labels, plotting
-from . import university_finance as base_fig
 from . import university_finance_compare as cmp
 from .common import resolve_output_dir
+from .university_finance_compare import validate_params  # noqa: F401  (the notebook and tests call it here)
 
 STEM = "fig07_university_finance_us_jp"
 US_COLORS = ["#1f77b4", "#17becf", "#393b79", "#6baed6", "#9edae5"]
@@ -131,16 +132,6 @@ def note_base2006(frame: pd.DataFrame, lang: str = "ja") -> str:
                      "operating revenue（6月30日終了の会計年度）、日本は年度。東北大は会計検査院（2006–07年度）と"
                      "NIAD（2019–24年度）。")
     return "\n".join(lines)
-
-
-def validate_params(params: dict[str, Any], frames: dict[str, pd.DataFrame] | None = None) -> None:
-    """The notebook's validate hook: the deck-view parameters (``university_finance``) and the base-2019 ones."""
-    from .. import data
-
-    frames = frames or {name: data.load(name) for name in cmp.DATASETS}
-    deck = {k: v for k, v in params.items() if k not in cmp.PARAMS}
-    base_fig.validate_params(deck, frames["japan"])
-    cmp.validate_compare({k: v for k, v in params.items() if k in cmp.PARAMS}, frames)
 
 
 def make(frames: dict[str, pd.DataFrame], compare_base_year: int = cmp.COMPARE_BASE,
