@@ -109,14 +109,38 @@ def add_note(fig: plt.Figure, note: str, width_em: float = NOTE_EM) -> None:
     fig.text(0.01, -0.02, wrap_note(note, width_em), ha="left", va="top", fontsize=10, color="#333333")
 
 
+def _png_measuring_its_bbox(fig: plt.Figure) -> tuple[bytes, Any]:
+    """The PNG as ``savefig`` writes it, and the tight bounding box (inches, unpadded) it measured on the way, or
+    None when ``savefig.bbox`` is not "tight". savefig lays out every text once to measure that box and once more
+    to draw; keeping the box spares the SVG the measuring pass (a third of its time), and the two files share
+    one crop."""
+    measured: list = []
+    get_tightbbox = fig.get_tightbbox
+
+    def measuring(*args: Any, **kwargs: Any) -> Any:
+        box = get_tightbbox(*args, **kwargs)
+        measured.append(box)
+        return box
+
+    buf = _io.BytesIO()
+    fig.get_tightbbox = measuring  # this figure only, for this call
+    try:
+        fig.savefig(buf, format="png", metadata={"Software": None})
+    finally:
+        del fig.get_tightbbox
+    tight = matplotlib.rcParams["savefig.bbox"] == "tight" and measured
+    return buf.getvalue(), (measured[-1] if tight else None)
+
+
 def save(fig: plt.Figure, data: pd.DataFrame, outdir: str | Path, stem: str) -> dict[str, Path]:
     """Write ``stem.png``, ``stem.svg`` and ``stem.csv`` (the data behind the figure) atomically."""
     outdir = Path(outdir)
     paths = {ext: outdir / f"{stem}.{ext}" for ext in ("png", "svg", "csv")}
-    for ext in ("png", "svg"):
-        buf = _io.BytesIO()
-        meta = {"Software": None} if ext == "png" else {"Date": None, "Creator": None}
-        fig.savefig(buf, format=ext, metadata=meta)
-        io.write_bytes(paths[ext], buf.getvalue())
+    png, box = _png_measuring_its_bbox(fig)
+    io.write_bytes(paths["png"], png)
+    crop = {} if box is None else {"bbox_inches": box.padded(matplotlib.rcParams["savefig.pad_inches"])}
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, **crop)
+    io.write_bytes(paths["svg"], buf.getvalue())
     io.write_csv(paths["csv"], data)
     return paths
