@@ -59,6 +59,7 @@ def default_jobs() -> int:
 def _stop_pool(executor: cf.ProcessPoolExecutor) -> None:
     """Cancel what has not started and terminate the workers (they kill their kernels on SIGTERM)."""
     procs = list(getattr(executor, "_processes", {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)  # shutdown() drops the reference
     executor.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         try:
@@ -69,7 +70,6 @@ def _stop_pool(executor: cf.ProcessPoolExecutor) -> None:
         p.join(timeout=5)
     # The pool's manager thread closes its wake-up pipe when it sees the workers gone; if the interpreter exits
     # first, concurrent.futures' atexit hook writes to that pipe as it closes (EBADF traceback). Let it finish.
-    manager = getattr(executor, "_executor_manager_thread", None)
     if manager is not None:
         manager.join(timeout=5)
 
