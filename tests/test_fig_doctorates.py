@@ -57,6 +57,9 @@ def test_new_hire_shares_as_published(frames):
     ({"countries": ["XXX"]}, "countries='XXX': no doctorate counts"),
     ({"start_year": 1990}, "start_year=1990"),
     ({"industries": ["鉱業"]}, "industries='鉱業': not an industry"),
+    ({"countries": "JPN"}, "countries='JPN': expected a list of country codes"),
+    ({"industries": "医薬品製造業"}, "industries='医薬品製造業': expected a list of industries"),
+    ({"output_dir": 3}, "output_dir=3: expected a folder path as text"),
     ({"lang": "fr"}, "lang='fr'"),
     ({"colour": "red"}, "colour='red': unknown parameter"),
 ])

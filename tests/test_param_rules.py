@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from analysis import data, labels  # noqa: E402
+from analysis.errors import ParameterError  # noqa: E402
 from analysis.figures import business_researchers as br  # noqa: E402
 from analysis.figures import common  # noqa: E402
 from analysis.figures import herd_business_share as hb  # noqa: E402
@@ -203,3 +204,16 @@ def test_fig04_text_lists_breaks_with_the_values_either_side(msti_tidy):
     for y in breaks["year"].astype(int):
         assert f"United Kingdom {y} ({by_year[y - 1]:.1f} % → {by_year[y]:.1f} %)" in text
     assert "1 economies (United Kingdom)" in text
+
+
+@pytest.mark.parametrize("hook", ["analysis.figures.tech_transfer_params:validate_params",
+                                  "analysis.figures.university_finance_compare:validate_params",
+                                  "analysis.figures.deck_statements_params:validate_params"])
+def test_output_dir_that_is_not_text_is_named(hook):
+    """``figures.common.check_output_dir``, as each figure hook that checks ``output_dir`` calls it (fig10's case
+    is in tests/test_fig_doctorates.py)."""
+    import importlib
+
+    module, _, func = hook.partition(":")
+    with pytest.raises(ParameterError, match=r"output_dir=\['out'\]: expected a folder path as text"):
+        getattr(importlib.import_module(module), func)({"output_dir": ["out"]})

@@ -128,8 +128,9 @@ def _png_measuring_its_bbox(fig: plt.Figure) -> tuple[bytes, Any]:
         fig.savefig(buf, format="png", metadata={"Software": None})
     finally:
         del fig.get_tightbbox
-    tight = matplotlib.rcParams["savefig.bbox"] == "tight" and measured
-    return buf.getvalue(), (measured[-1] if tight else None)
+    if matplotlib.rcParams["savefig.bbox"] != "tight" or not measured:
+        return buf.getvalue(), None
+    return buf.getvalue(), measured[-1]
 
 
 def save(fig: plt.Figure, data: pd.DataFrame, outdir: str | Path, stem: str) -> dict[str, Path]:

@@ -45,6 +45,12 @@ def check_int(name: str, value: Any) -> int:
     return int(value)
 
 
+def check_output_dir(value: Any) -> None:
+    """The ``output_dir`` parameter: a folder path as text ('' = the figure's default folder)."""
+    if not isinstance(value, str):
+        raise ParameterError("output_dir", value, "expected a folder path as text ('' = default)")
+
+
 def resolve_output_dir(output_dir: str | Path, kind: str, stem: str) -> Path:
     """``output_dir`` if given, else ``<output>/<kind>/<stem>`` (kind = 'figures' or 'tables')."""
     if output_dir:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import deck, labels
 from ..errors import ParameterError
+from .common import check_output_dir
 
 DEFAULTS: dict[str, object] = {"lang": "ja", "rel_tol": deck.DEFAULT_REL_TOL, "output_dir": ""}
 
@@ -17,5 +18,4 @@ def validate_params(params: dict) -> None:
     p = {**DEFAULTS, **params}
     labels.check_lang(p["lang"])
     deck.check_rel_tol(p["rel_tol"])
-    if not isinstance(p["output_dir"], str):
-        raise ParameterError("output_dir", p["output_dir"], "expected a folder path as text ('' = default)")
+    check_output_dir(p["output_dir"])

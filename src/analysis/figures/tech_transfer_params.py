@@ -11,7 +11,7 @@ import pandas as pd
 from .. import data, labels
 from ..errors import ParameterError
 from ..sources import japan as japan_src
-from .common import EMPTY_RULE, check_int, check_keys, is_auto
+from .common import EMPTY_RULE, check_int, check_keys, check_output_dir, is_auto
 from .tech_transfer_series import DEFAULT_METRICS, METRICS, all_series
 
 PARAMS = ("metrics", "series", "years", "normalise", "lang", "output_dir")
@@ -69,8 +69,7 @@ def validate_params(params: dict[str, Any], frames: dict[str, pd.DataFrame] | No
         raise ParameterError("metrics", "research_expenditure", "is the denominator when normalise=True; drop it",
                              [m for m in METRICS if m != "research_expenditure"])
     labels.check_lang(p["lang"])
-    if not isinstance(p["output_dir"], str):
-        raise ParameterError("output_dir", p["output_dir"], "expected a folder path as text ('' = default)")
+    check_output_dir(p["output_dir"])
     years = check_years(p["years"], series)
     if any(y is not None for y in years.values()):
         if frames is None:

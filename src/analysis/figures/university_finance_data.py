@@ -12,7 +12,7 @@ from .. import data, labels
 from ..errors import ParameterError
 from ..sources import japan as japan_src
 from ..sources.japan_select import FrameCache, content_key
-from .common import check_int, check_keys, year_ranges
+from .common import check_int, check_keys, check_output_dir, year_ranges
 
 DATA_NAME = "japan"
 PARAMS = ("base_year", "institutions", "measure", "lang", "output_dir")
@@ -125,8 +125,7 @@ def validate_params(params: dict[str, Any], tidy: pd.DataFrame | None = None) ->
     if p["measure"] not in MEASURES:
         raise ParameterError("measure", p["measure"], "unknown measure", list(MEASURES))
     labels.check_lang(p["lang"])
-    if not isinstance(p["output_dir"], str):
-        raise ParameterError("output_dir", p["output_dir"], "expected a folder path as text ('' = default)")
+    check_output_dir(p["output_dir"])
     inst = p["institutions"]
     if inst != "auto" and (isinstance(inst, str) or not isinstance(inst, (list, tuple))):
         raise ParameterError("institutions", inst, "expected 'auto', [] (= auto) or a list of institutions",
