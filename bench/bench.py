@@ -29,6 +29,10 @@ the output folder's ``.cache/multiverse``).
 6. ``analysis run fig01_business_researchers_index -p base_year 2015``: first time (empty output folder) and
    cached (the same command again).
 
+The ceiling row divides the baseline by the floor. The floor is the runs' code with nothing around it (imports
+once, no kernels, no files but the outputs), in the runner's order on the same processes, so a runner with that
+order cannot beat it: the ceiling is the largest baseline / ours ratio this machine allows.
+
 Targets (issue 15, 2-core machine): reproduce >= 3x faster than sequential papermill and <= 1.3x the forked floor;
 a cached ``analysis run`` <= 1 s, a first one <= 4 s; ``analysis data`` <= 4 s; no-op reproduce <= 0.5 s.
 """
@@ -361,6 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     load_after = load()
     if "baseline" in results:
         rows.append(("ratio baseline / ours (notebooks)", f"{results['baseline'] / results['ours']:.2f}x", ">= 3x"))
+        # A runner doing the floor's work in the floor's time would reach this ratio and no more: when it is below
+        # 3x, the 3x target cannot be met on this machine without making the notebooks' own code cheaper.
+        rows.append(("ceiling baseline / floor (the ratio if ours took the floor's time)",
+                     f"{results['baseline'] / results['floor']:.2f}x", ">= 3x for the 3x target to be reachable"))
     rows.append(("ratio ours / floor", f"{results['ours'] / results['floor']:.2f}x", "<= 1.3x"))
     rows.append(("ratio ours / pure compute on the cores", f"{results['ours'] / (compute_cpu / args.jobs):.2f}x", ""))
     print(f"\nload average after: {load_after}\n")
